@@ -1,0 +1,72 @@
+using System.Runtime.InteropServices;
+using RvEmu.Core.Isa;
+
+namespace RvEmu.Core.Bus;
+
+/// <summary>
+/// A block of host memory mapped into the guest physical address space (RAM or ROM), with the
+/// per-page caches of decoded instructions that live on it. Unsafe code is confined here and in
+/// the hart's memory fast path.
+/// </summary>
+public sealed unsafe class MemoryRegion : IDisposable
+{
+    public const int PageShift = 12;
+    public const int PageSize = 1 << PageShift;
+    /// <summary>Decode-cache slots per page: one per 2-byte parcel, since instructions may start at any even address.</summary>
+    public const int SlotsPerPage = PageSize / 2;
+
+    public string Name { get; }
+    public ulong Base { get; }
+    public ulong Size { get; }
+    public bool ReadOnly { get; }
+    /// <summary>Host address of the region's first byte.</summary>
+    public byte* Host { get; private set; }
+
+    private readonly DecodedInsn[]?[] _decodeCache;
+
+    public MemoryRegion(string name, ulong @base, ulong size, bool readOnly = false)
+    {
+        if (size == 0 || (size & (PageSize - 1)) != 0) throw new ArgumentException($"{name}: size must be a non-zero multiple of 4 KiB");
+        if ((@base & (PageSize - 1)) != 0) throw new ArgumentException($"{name}: base must be 4 KiB aligned");
+        Name = name;
+        Base = @base;
+        Size = size;
+        ReadOnly = readOnly;
+        Host = (byte*)NativeMemory.AllocZeroed((nuint)size);
+        _decodeCache = new DecodedInsn[]?[size >> PageShift];
+    }
+
+    public bool Contains(ulong address) => address - Base < Size;
+
+    /// <summary>True if [address, address+length) lies inside the region (overflow-safe).</summary>
+    public bool Contains(ulong address, ulong length) => address - Base < Size && length <= Size - (address - Base);
+
+    public Span<byte> AsSpan(ulong address, int length) => new(Host + (address - Base), length);
+
+    /// <summary>The decode cache of the page holding <paramref name="address"/>, created empty on first use.</summary>
+    public DecodedInsn[] DecodePage(ulong address)
+    {
+        ulong page = (address - Base) >> PageShift;
+        return _decodeCache[page] ??= new DecodedInsn[SlotsPerPage];
+    }
+
+    /// <summary>True if instructions have been decoded from the page holding <paramref name="address"/>.</summary>
+    public bool HasCode(ulong address) => _decodeCache[(address - Base) >> PageShift] is not null;
+
+    /// <summary>Drop cached decodes for pages overlapping [address, address+length): the bytes changed.</summary>
+    public void InvalidateCode(ulong address, ulong length)
+    {
+        if (length == 0) return;
+        ulong first = (address - Base) >> PageShift, last = (address - Base + length - 1) >> PageShift;
+        for (ulong p = first; p <= last && p < (ulong)_decodeCache.Length; p++) _decodeCache[p] = null;
+    }
+
+    /// <summary>Drop every cached decode (fence.i).</summary>
+    public void InvalidateAllCode() => Array.Clear(_decodeCache);
+
+    public void Dispose()
+    {
+        if (Host != null) NativeMemory.Free(Host);
+        Host = null;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Buffers.Binary;
+
+namespace RvEmu.Core.Bus;
+
+/// <summary>
+/// The physical address space: memory regions (RAM, ROM) and MMIO devices, each over a half-open
+/// range [base, base+size). This is the slow path; the hart's TLB reaches memory regions directly.
+/// </summary>
+public sealed class PhysicalBus : IGuestMemory
+{
+    private readonly record struct Mapping(ulong Base, ulong Size, IMmioDevice Device);
+
+    private MemoryRegion[] _memory = Array.Empty<MemoryRegion>();
+    private Mapping[] _devices = Array.Empty<Mapping>();
+
+    /// <summary>Observer of device accesses (the trace log); null when nobody listens.</summary>
+    public IBusObserver? Observer { get; set; }
+
+    public IReadOnlyList<MemoryRegion> MemoryRegions => _memory;
+
+    public void AddMemory(MemoryRegion region)
+    {
+        CheckFree(region.Base, region.Size, region.Name);
+        _memory = _memory.Append(region).OrderBy(r => r.Base).ToArray();
+    }
+
+    public void AddDevice(ulong @base, ulong size, IMmioDevice device)
+    {
+        if (size == 0 || @base + size < @base) throw new ArgumentException($"{device.Name}: bad range");
+        CheckFree(@base, size, device.Name);
+        _devices = _devices.Append(new Mapping(@base, size, device)).OrderBy(m => m.Base).ToArray();
+    }
+
+    private void CheckFree(ulong @base, ulong size, string name)
+    {
+        foreach (var r in _memory)
+            if (@base < r.Base + r.Size && r.Base < @base + size) throw new ArgumentException($"{name} overlaps {r.Name}");
+        foreach (var m in _devices)
+            if (@base < m.Base + m.Size && m.Base < @base + size) throw new ArgumentException($"{name} overlaps {m.Device.Name}");
+    }
+
+    /// <summary>The memory region containing <paramref name="address"/>, or null.</summary>
+    public MemoryRegion? FindMemory(ulong address)
+    {
+        foreach (var r in _memory)
+            if (r.Contains(address)) return r;
+        return null;
+    }
+
+    /// <summary>The device mapped at <paramref name="address"/> and the offset into it.</summary>
+    public IMmioDevice? FindDevice(ulong address, out ulong offset)
+    {
+        foreach (var m in _devices)
+        {
+            if (address - m.Base < m.Size)
+            {
+                offset = address - m.Base;
+                return m.Device;
+            }
+        }
+        offset = 0;
+        return null;
+    }
+
+    /// <summary>Physical read of 1, 2, 4 or 8 bytes. False means an access fault.</summary>
+    public unsafe bool Read(ulong address, int size, out ulong value)
+    {
+        var mem = FindMemory(address);
+        if (mem is not null)
+        {
+            if (!mem.Contains(address, (ulong)size)) { value = 0; return false; }
+            byte* p = mem.Host + (address - mem.Base);
+            value = size switch { 1 => *p, 2 => *(ushort*)p, 4 => *(uint*)p, _ => *(ulong*)p };
+            return true;
+        }
+        var dev = FindDevice(address, out ulong offset);
+        if (dev is null || (address & (ulong)(size - 1)) != 0)
+        {
+            value = 0;
+            Observer?.GuestError($"read of {size} bytes at unmapped or misaligned physical address 0x{address:x}");
+            return false;
+        }
+        bool ok = dev.Read(offset, size, out value);
+        Observer?.DeviceAccess(dev, offset, size, value, isWrite: false, ok);
+        return ok;
+    }
+
+    /// <summary>Physical write of 1, 2, 4 or 8 bytes. False means an access fault. Invalidates decoded code it overwrites.</summary>
+    public unsafe bool Write(ulong address, int size, ulong value)
+    {
+        var mem = FindMemory(address);
+        if (mem is not null)
+        {
+            if (mem.ReadOnly || !mem.Contains(address, (ulong)size)) return false;
+            if (mem.HasCode(address)) mem.InvalidateCode(address, (ulong)size);
+            byte* p = mem.Host + (address - mem.Base);
+            switch (size)
+            {
+                case 1: *p = (byte)value; break;
+                case 2: *(ushort*)p = (ushort)value; break;
+                case 4: *(uint*)p = (uint)value; break;
+                default: *(ulong*)p = value; break;
+            }
+            return true;
+        }
+        var dev = FindDevice(address, out ulong offset);
+        if (dev is null || (address & (ulong)(size - 1)) != 0)
+        {
+            Observer?.GuestError($"write of {size} bytes at unmapped or misaligned physical address 0x{address:x}");
+            return false;
+        }
+        bool ok = dev.Write(offset, size, value);
+        Observer?.DeviceAccess(dev, offset, size, value, isWrite: true, ok);
+        return ok;
+    }
+
+    // IGuestMemory: DMA into RAM regions only (ROM is read-only to DMA as well).
+
+    bool IGuestMemory.Read(ulong address, Span<byte> destination)
+    {
+        var mem = FindMemory(address);
+        if (mem is null || !mem.Contains(address, (ulong)destination.Length)) return false;
+        mem.AsSpan(address, destination.Length).CopyTo(destination);
+        return true;
+    }
+
+    bool IGuestMemory.Write(ulong address, ReadOnlySpan<byte> source)
+    {
+        var mem = FindMemory(address);
+        if (mem is null || mem.ReadOnly || !mem.Contains(address, (ulong)source.Length)) return false;
+        mem.InvalidateCode(address, (ulong)source.Length);
+        source.CopyTo(mem.AsSpan(address, source.Length));
+        DmaWritten?.Invoke(address, (ulong)source.Length);
+        return true;
+    }
+
+    bool IGuestMemory.IsRam(ulong address, ulong length)
+    {
+        var mem = FindMemory(address);
+        return mem is not null && !mem.ReadOnly && mem.Contains(address, length);
+    }
+
+    /// <summary>Raised after a DMA write so harts can drop reservations and TLB entries for the range.</summary>
+    public event Action<ulong, ulong>? DmaWritten;
+
+    /// <summary>Load bytes into memory regardless of read-only (used by loaders to fill ROM and RAM).</summary>
+    public bool Load(ulong address, ReadOnlySpan<byte> data)
+    {
+        var mem = FindMemory(address);
+        if (mem is null || !mem.Contains(address, (ulong)data.Length)) return false;
+        mem.InvalidateCode(address, (ulong)data.Length);
+        data.CopyTo(mem.AsSpan(address, data.Length));
+        return true;
+    }
+
+    /// <summary>Little-endian helpers for devices and tests working on guest memory.</summary>
+    public ulong ReadUInt64(ulong address) { Span<byte> b = stackalloc byte[8]; return ((IGuestMemory)this).Read(address, b) ? BinaryPrimitives.ReadUInt64LittleEndian(b) : 0; }
+}
+
+/// <summary>Receives bus events for the trace log. Implementations must be cheap when their event kind is off.</summary>
+public interface IBusObserver
+{
+    void DeviceAccess(IMmioDevice device, ulong offset, int size, ulong value, bool isWrite, bool ok);
+    void GuestError(string message);
+}

@@ -1,0 +1,299 @@
+using RvEmu.Core.Bus;
+using RvEmu.Core.Isa;
+
+namespace RvEmu.Core.Cpu;
+
+/// <summary>
+/// The interpreter: fetch from the per-page decode cache, one dense switch over <see cref="Op"/>.
+/// No allocation, exception or virtual call per instruction; traps are values, not .NET exceptions.
+/// </summary>
+public sealed unsafe partial class Hart
+{
+    /// <summary>Holds the decode of a page-crossing instruction, which is never cached.</summary>
+    private DecodedInsn _uncachedInsn;
+
+    /// <summary>
+    /// Execute up to <paramref name="maxSteps"/> instructions. Returns early after WFI, xRET, and CSR
+    /// writes, so the caller can poll devices and deliver interrupts. Returns the number of steps taken.
+    /// </summary>
+    public long Run(long maxSteps)
+    {
+        if (TakePendingInterrupt()) { }
+        if (WaitingForInterrupt) return 0;
+        // Per-instruction tracing runs the hart one step at a time, so the loop below has no trace checks.
+        if (Observer is { WantsInstructions: true }) maxSteps = 1;
+
+        ulong* x = _x;
+        ulong pc = _pc;
+        long steps = 0, faults = 0;
+        ulong pageTag = ulong.MaxValue;
+        DecodedInsn[] page = Array.Empty<DecodedInsn>();
+        MemoryRegion? region = null;
+        ulong pagePhys = 0;
+        ulong v;
+
+        while (steps < maxSteps)
+        {
+            steps++;
+            if ((pc & ~PageMask) != pageTag)
+            {
+                var p = FetchPage(pc, out region, out pagePhys);
+                if (p is null) goto trap;
+                page = p;
+                pageTag = pc & ~PageMask;
+            }
+            ref DecodedInsn d = ref page[(int)(pc & PageMask) >> 1];
+            if (d.Op == Op.Undecoded)
+            {
+                if (!DecodeAt(pc, region!, pagePhys, out var fresh)) goto trap;
+                if ((pc & PageMask) == PageMask - 1 && fresh.Length == 4)
+                {
+                    _uncachedInsn = fresh;
+                    d = ref _uncachedInsn;
+                }
+                else
+                {
+                    d = fresh;
+                }
+            }
+            if (Observer is { } obs && maxSteps == 1) obs.Instruction(this, pc, d.Raw, _priv);
+
+            ulong npc = pc + d.Length;
+            switch (d.Op)
+            {
+                // ---- RV64I ----
+                case Op.Lui: x[d.Rd] = (ulong)d.Imm; break;
+                case Op.Auipc: x[d.Rd] = pc + (ulong)d.Imm; break;
+                case Op.Jal: x[d.Rd] = npc; npc = pc + (ulong)d.Imm; break;
+                case Op.Jalr: { ulong t = (x[d.Rs1] + (ulong)d.Imm) & ~1UL; x[d.Rd] = npc; npc = t; break; }
+                case Op.Beq: if (x[d.Rs1] == x[d.Rs2]) npc = pc + (ulong)d.Imm; break;
+                case Op.Bne: if (x[d.Rs1] != x[d.Rs2]) npc = pc + (ulong)d.Imm; break;
+                case Op.Blt: if ((long)x[d.Rs1] < (long)x[d.Rs2]) npc = pc + (ulong)d.Imm; break;
+                case Op.Bge: if ((long)x[d.Rs1] >= (long)x[d.Rs2]) npc = pc + (ulong)d.Imm; break;
+                case Op.Bltu: if (x[d.Rs1] < x[d.Rs2]) npc = pc + (ulong)d.Imm; break;
+                case Op.Bgeu: if (x[d.Rs1] >= x[d.Rs2]) npc = pc + (ulong)d.Imm; break;
+
+                case Op.Lb: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v)) goto trap; x[d.Rd] = (ulong)(sbyte)v; break;
+                case Op.Lh: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v)) goto trap; x[d.Rd] = (ulong)(short)v; break;
+                case Op.Lw: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v)) goto trap; x[d.Rd] = (ulong)(int)v; break;
+                case Op.Ld: if (!Load64(x[d.Rs1] + (ulong)d.Imm, out v)) goto trap; x[d.Rd] = v; break;
+                case Op.Lbu: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v)) goto trap; x[d.Rd] = v; break;
+                case Op.Lhu: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v)) goto trap; x[d.Rd] = v; break;
+                case Op.Lwu: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v)) goto trap; x[d.Rd] = v; break;
+                case Op.Sb: if (!Store8(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2])) goto trap; break;
+                case Op.Sh: if (!Store16(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2])) goto trap; break;
+                case Op.Sw: if (!Store32(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2])) goto trap; break;
+                case Op.Sd: if (!Store64(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2])) goto trap; break;
+
+                case Op.Addi: x[d.Rd] = x[d.Rs1] + (ulong)d.Imm; break;
+                case Op.Slti: x[d.Rd] = (long)x[d.Rs1] < d.Imm ? 1UL : 0UL; break;
+                case Op.Sltiu: x[d.Rd] = x[d.Rs1] < (ulong)d.Imm ? 1UL : 0UL; break;
+                case Op.Xori: x[d.Rd] = x[d.Rs1] ^ (ulong)d.Imm; break;
+                case Op.Ori: x[d.Rd] = x[d.Rs1] | (ulong)d.Imm; break;
+                case Op.Andi: x[d.Rd] = x[d.Rs1] & (ulong)d.Imm; break;
+                case Op.Slli: x[d.Rd] = x[d.Rs1] << (int)d.Imm; break;
+                case Op.Srli: x[d.Rd] = x[d.Rs1] >> (int)d.Imm; break;
+                case Op.Srai: x[d.Rd] = (ulong)((long)x[d.Rs1] >> (int)d.Imm); break;
+                case Op.Add: x[d.Rd] = x[d.Rs1] + x[d.Rs2]; break;
+                case Op.Sub: x[d.Rd] = x[d.Rs1] - x[d.Rs2]; break;
+                // C# masks 64-bit shift counts to 6 bits and 32-bit ones to 5, as RV64 does (spec 4.2.2).
+                case Op.Sll: x[d.Rd] = x[d.Rs1] << (int)x[d.Rs2]; break;
+                case Op.Slt: x[d.Rd] = (long)x[d.Rs1] < (long)x[d.Rs2] ? 1UL : 0UL; break;
+                case Op.Sltu: x[d.Rd] = x[d.Rs1] < x[d.Rs2] ? 1UL : 0UL; break;
+                case Op.Xor: x[d.Rd] = x[d.Rs1] ^ x[d.Rs2]; break;
+                case Op.Srl: x[d.Rd] = x[d.Rs1] >> (int)x[d.Rs2]; break;
+                case Op.Sra: x[d.Rd] = (ulong)((long)x[d.Rs1] >> (int)x[d.Rs2]); break;
+                case Op.Or: x[d.Rd] = x[d.Rs1] | x[d.Rs2]; break;
+                case Op.And: x[d.Rd] = x[d.Rs1] & x[d.Rs2]; break;
+                case Op.Addiw: x[d.Rd] = (ulong)(int)(x[d.Rs1] + (ulong)d.Imm); break;
+                case Op.Slliw: x[d.Rd] = (ulong)(int)((uint)x[d.Rs1] << (int)d.Imm); break;
+                case Op.Srliw: x[d.Rd] = (ulong)(int)((uint)x[d.Rs1] >> (int)d.Imm); break;
+                case Op.Sraiw: x[d.Rd] = (ulong)((int)x[d.Rs1] >> (int)d.Imm); break;
+                case Op.Addw: x[d.Rd] = (ulong)(int)(x[d.Rs1] + x[d.Rs2]); break;
+                case Op.Subw: x[d.Rd] = (ulong)(int)(x[d.Rs1] - x[d.Rs2]); break;
+                case Op.Sllw: x[d.Rd] = (ulong)(int)((uint)x[d.Rs1] << (int)x[d.Rs2]); break;
+                case Op.Srlw: x[d.Rd] = (ulong)(int)((uint)x[d.Rs1] >> (int)x[d.Rs2]); break;
+                case Op.Sraw: x[d.Rd] = (ulong)((int)x[d.Rs1] >> (int)x[d.Rs2]); break;
+
+                case Op.Fence: break; // one hart, in-order memory: nothing to order
+                case Op.FenceI: pageTag = ulong.MaxValue; break; // decode caches follow stores; re-fetch the page
+                case Op.Ecall: Raise(ExceptionCause.EcallFromU + (byte)_priv, 0); goto trap;
+                case Op.Ebreak: Raise(ExceptionCause.Breakpoint, pc); goto trap;
+
+                // ---- M (spec 7.1-7.2: division by zero and overflow do not trap) ----
+                case Op.Mul: x[d.Rd] = x[d.Rs1] * x[d.Rs2]; break;
+                case Op.Mulh: x[d.Rd] = (ulong)Math.BigMul((long)x[d.Rs1], (long)x[d.Rs2], out _); break;
+                case Op.Mulhsu: x[d.Rd] = MulHsu(x[d.Rs1], x[d.Rs2]); break;
+                case Op.Mulhu: x[d.Rd] = Math.BigMul(x[d.Rs1], x[d.Rs2], out _); break;
+                case Op.Div: x[d.Rd] = Div(x[d.Rs1], x[d.Rs2]); break;
+                case Op.Divu: x[d.Rd] = x[d.Rs2] == 0 ? ulong.MaxValue : x[d.Rs1] / x[d.Rs2]; break;
+                case Op.Rem: x[d.Rd] = Rem(x[d.Rs1], x[d.Rs2]); break;
+                case Op.Remu: x[d.Rd] = x[d.Rs2] == 0 ? x[d.Rs1] : x[d.Rs1] % x[d.Rs2]; break;
+                case Op.Mulw: x[d.Rd] = (ulong)(int)(x[d.Rs1] * x[d.Rs2]); break;
+                case Op.Divw: x[d.Rd] = DivW(x[d.Rs1], x[d.Rs2]); break;
+                case Op.Divuw: x[d.Rd] = (uint)x[d.Rs2] == 0 ? ulong.MaxValue : (ulong)(int)((uint)x[d.Rs1] / (uint)x[d.Rs2]); break;
+                case Op.Remw: x[d.Rd] = RemW(x[d.Rs1], x[d.Rs2]); break;
+                case Op.Remuw: x[d.Rd] = (uint)x[d.Rs2] == 0 ? (ulong)(int)x[d.Rs1] : (ulong)(int)((uint)x[d.Rs1] % (uint)x[d.Rs2]); break;
+
+                // ---- A ----
+                case >= Op.LrW and <= Op.AmomaxuD: if (!ExecuteAtomic(ref d)) goto trap; break;
+
+                // ---- Zicsr: writes may change interrupt enables or translation, so they end the chunk ----
+                case >= Op.Csrrw and <= Op.Csrrci:
+                    _chunkRetired = steps - faults - 1;
+                    if (!ExecuteCsr(ref d, out bool wrote)) goto trap;
+                    if (wrote) { pc = npc; goto endChunk; }
+                    break;
+
+                // ---- privileged ----
+                case Op.Mret: if (!DoMret(out npc)) goto illegal; pc = npc; goto endChunk;
+                case Op.Sret: if (!DoSret(out npc)) goto illegal; pc = npc; goto endChunk;
+                case Op.Wfi: if (!DoWfi()) goto illegal; pc = npc; goto endChunk;
+                case Op.SfenceVma:
+                    if (_priv == PrivilegeMode.User || (_priv == PrivilegeMode.Supervisor && (_mstatus & TVM) != 0)) goto illegal;
+                    FlushTlb(); // flushing everything is a correct over-approximation of any rs1/rs2 form (4.2.1)
+                    pageTag = ulong.MaxValue;
+                    break;
+
+                case Op.Illegal: goto illegal;
+
+                default:
+                    // F and D live in their own file; anything else here is not implemented.
+                    if (!ExecuteFloat(ref d)) goto trap;
+                    break;
+            }
+            pc = npc;
+            continue;
+
+        illegal:
+            Raise(ExceptionCause.IllegalInstruction, d.Raw);
+        trap:
+            faults++;
+            TakePendingException(pc);
+            pc = _pc;
+            pageTag = ulong.MaxValue;
+        }
+        goto done;
+
+    endChunk:
+        pageTag = ulong.MaxValue;
+    done:
+        _pc = pc;
+        _instret += (ulong)(steps - faults);
+        _chunkRetired = 0;
+        return steps;
+    }
+
+    private static ulong MulHsu(ulong a, ulong b)
+    {
+        ulong hi = Math.BigMul(a, b, out _);
+        return (long)a < 0 ? hi - b : hi;
+    }
+
+    private static ulong Div(ulong a, ulong b)
+    {
+        if (b == 0) return ulong.MaxValue;
+        if ((long)a == long.MinValue && (long)b == -1) return a;
+        return (ulong)((long)a / (long)b);
+    }
+
+    private static ulong Rem(ulong a, ulong b)
+    {
+        if (b == 0) return a;
+        if ((long)a == long.MinValue && (long)b == -1) return 0;
+        return (ulong)((long)a % (long)b);
+    }
+
+    private static ulong DivW(ulong a, ulong b)
+    {
+        int x = (int)a, y = (int)b;
+        if (y == 0) return ulong.MaxValue;
+        if (x == int.MinValue && y == -1) return (ulong)(long)x;
+        return (ulong)(long)(x / y);
+    }
+
+    private static ulong RemW(ulong a, ulong b)
+    {
+        int x = (int)a, y = (int)b;
+        if (y == 0) return (ulong)(long)x;
+        if (x == int.MinValue && y == -1) return 0;
+        return (ulong)(long)(x % y);
+    }
+
+    /// <summary>Zicsr (ch. 9): csrrw with rd=x0 does not read; csrrs/c with rs1=x0 (or uimm 0) do not write.</summary>
+    private bool ExecuteCsr(ref DecodedInsn d, out bool wrote)
+    {
+        wrote = false;
+        int csr = (int)d.Imm;
+        ulong* x = _x;
+        bool immediate = d.Op >= Op.Csrrwi;
+        ulong operand = immediate ? d.Rs1 : x[d.Rs1];
+        bool isWriteOnly = d.Op is Op.Csrrw or Op.Csrrwi;
+        bool writes = isWriteOnly || d.Rs1 != 0;
+        ulong old = 0;
+        if (!(isWriteOnly && d.Rd == Decoder.SinkRegister))
+        {
+            if (!TryReadCsr(csr, out old)) return Raise(ExceptionCause.IllegalInstruction, d.Raw);
+        }
+        if (writes)
+        {
+            ulong value = d.Op switch
+            {
+                Op.Csrrw or Op.Csrrwi => operand,
+                Op.Csrrs or Op.Csrrsi => old | operand,
+                _ => old & ~operand,
+            };
+            if (!TryWriteCsr(csr, value)) return Raise(ExceptionCause.IllegalInstruction, d.Raw);
+            wrote = true;
+        }
+        x[d.Rd] = old;
+        return true;
+    }
+
+    /// <summary>LR/SC and AMOs (ch. 8): naturally aligned or an address-misaligned exception.</summary>
+    private bool ExecuteAtomic(ref DecodedInsn d)
+    {
+        ulong* x = _x;
+        bool word = d.Op <= Op.AmomaxuW;
+        int size = word ? 4 : 8;
+        ulong va = x[d.Rs1];
+        Op op = word ? d.Op : d.Op - (Op.LrD - Op.LrW);
+        if (op == Op.LrW)
+        {
+            if (!TranslateAtomic(va, size, isLoadOnly: true, out ulong pa)) return false;
+            if (!PhysRead(pa, size, va, isLoadOnly: true, out ulong loaded)) return false;
+            _reservation = pa & ~7UL;
+            // Stores to the reserved page must take the slow path, where they break the reservation.
+            FlushStoreTlb();
+            x[d.Rd] = word ? (ulong)(int)loaded : loaded;
+            return true;
+        }
+        if (!TranslateAtomic(va, size, isLoadOnly: false, out ulong addr)) return false;
+        if (op == Op.ScW)
+        {
+            bool ok = _reservation == (addr & ~7UL);
+            _reservation = NoReservation;
+            if (ok && !PhysWrite(addr, size, va, x[d.Rs2])) return false;
+            x[d.Rd] = ok ? 0UL : 1UL;
+            return true;
+        }
+        if (!PhysRead(addr, size, va, isLoadOnly: false, out ulong mem)) return false;
+        ulong src = x[d.Rs2];
+        ulong a = word ? (ulong)(int)mem : mem, b = word ? (ulong)(int)src : src;
+        ulong result = op switch
+        {
+            Op.AmoswapW => b,
+            Op.AmoaddW => a + b,
+            Op.AmoxorW => a ^ b,
+            Op.AmoandW => a & b,
+            Op.AmoorW => a | b,
+            Op.AmominW => (long)a < (long)b ? a : b,
+            Op.AmomaxW => (long)a > (long)b ? a : b,
+            Op.AmominuW => (word ? (uint)a < (uint)b : a < b) ? a : b,
+            _ => (word ? (uint)a > (uint)b : a > b) ? a : b, // AmomaxuW
+        };
+        if (!PhysWrite(addr, size, va, result)) return false;
+        x[d.Rd] = a;
+        return true;
+    }
+}

@@ -1,0 +1,396 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using RvEmu.Core.Bus;
+using RvEmu.Core.Isa;
+
+namespace RvEmu.Core.Cpu;
+
+/// <summary>
+/// Loads, stores and fetches: a software TLB per access kind in front of Sv39 translation
+/// (privileged spec 4.3-4.4) and PMP (3.7), then the physical bus.
+/// The fast path is a tag compare and a host load; everything else is the slow path.
+/// </summary>
+public sealed unsafe partial class Hart
+{
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TlbEntry
+    {
+        /// <summary>Virtual page address; an invalid entry holds MaxValue, which no aligned address matches.</summary>
+        public ulong Tag;
+        /// <summary>Host address of the page minus its virtual address.</summary>
+        public long Addend;
+    }
+
+    private const int TlbSize = 256;
+    private const ulong TlbIndexMask = TlbSize - 1;
+    private const ulong PageMask = 0xfff;
+    private TlbEntry* _tlb;
+    private TlbEntry* LoadTlb => _tlb;
+    private TlbEntry* StoreTlb => _tlb + TlbSize;
+
+    // Fetch TLB: virtual page → memory region and physical page. The decode cache is looked up
+    // through the region each time the hart enters a page, so invalidated code is never run.
+    private readonly ulong[] _fetchTag = new ulong[TlbSize];
+    private readonly MemoryRegion?[] _fetchRegion = new MemoryRegion?[TlbSize];
+    private readonly ulong[] _fetchPhys = new ulong[TlbSize];
+
+    private const ulong NoReservation = ulong.MaxValue;
+    /// <summary>Address reserved by the last LR (8-byte granule), or NoReservation.</summary>
+    private ulong _reservation = NoReservation;
+
+    /// <summary>Drop every cached translation (satp, sfence.vma, privilege or MPRV/SUM/MXR changes).</summary>
+    public void FlushTlb()
+    {
+        for (int i = 0; i < 2 * TlbSize; i++) _tlb[i].Tag = ulong.MaxValue;
+        Array.Fill(_fetchTag, ulong.MaxValue);
+    }
+
+    private void FlushStoreTlb()
+    {
+        for (int i = 0; i < TlbSize; i++) StoreTlb[i].Tag = ulong.MaxValue;
+    }
+
+    private void FlushStoreTlbPage(ulong va) => StoreTlb[(va >> 12) & TlbIndexMask].Tag = ulong.MaxValue;
+
+    private void OnDmaWritten(ulong address, ulong length)
+    {
+        // A write by another bus master breaks a reservation on the bytes it changes (unprivileged spec 8.2).
+        if (_reservation != NoReservation && _reservation < address + length && address < _reservation + 8)
+            _reservation = NoReservation;
+    }
+
+    // ---- fast paths (inlined into the interpreter) ----
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Load8(ulong va, out ulong v)
+    {
+        TlbEntry* e = LoadTlb + ((va >> 12) & TlbIndexMask);
+        if (e->Tag == (va & ~PageMask)) { v = *(byte*)(e->Addend + (long)va); return true; }
+        return LoadSlow(va, 1, out v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Load16(ulong va, out ulong v)
+    {
+        TlbEntry* e = LoadTlb + ((va >> 12) & TlbIndexMask);
+        if (e->Tag == (va & ~(PageMask ^ 1))) { v = *(ushort*)(e->Addend + (long)va); return true; }
+        return LoadSlow(va, 2, out v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Load32(ulong va, out ulong v)
+    {
+        TlbEntry* e = LoadTlb + ((va >> 12) & TlbIndexMask);
+        if (e->Tag == (va & ~(PageMask ^ 3))) { v = *(uint*)(e->Addend + (long)va); return true; }
+        return LoadSlow(va, 4, out v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Load64(ulong va, out ulong v)
+    {
+        TlbEntry* e = LoadTlb + ((va >> 12) & TlbIndexMask);
+        if (e->Tag == (va & ~(PageMask ^ 7))) { v = *(ulong*)(e->Addend + (long)va); return true; }
+        return LoadSlow(va, 8, out v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Store8(ulong va, ulong v)
+    {
+        TlbEntry* e = StoreTlb + ((va >> 12) & TlbIndexMask);
+        if (e->Tag == (va & ~PageMask)) { *(byte*)(e->Addend + (long)va) = (byte)v; return true; }
+        return StoreSlow(va, 1, v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Store16(ulong va, ulong v)
+    {
+        TlbEntry* e = StoreTlb + ((va >> 12) & TlbIndexMask);
+        if (e->Tag == (va & ~(PageMask ^ 1))) { *(ushort*)(e->Addend + (long)va) = (ushort)v; return true; }
+        return StoreSlow(va, 2, v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Store32(ulong va, ulong v)
+    {
+        TlbEntry* e = StoreTlb + ((va >> 12) & TlbIndexMask);
+        if (e->Tag == (va & ~(PageMask ^ 3))) { *(uint*)(e->Addend + (long)va) = (uint)v; return true; }
+        return StoreSlow(va, 4, v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Store64(ulong va, ulong v)
+    {
+        TlbEntry* e = StoreTlb + ((va >> 12) & TlbIndexMask);
+        if (e->Tag == (va & ~(PageMask ^ 7))) { *(ulong*)(e->Addend + (long)va) = v; return true; }
+        return StoreSlow(va, 8, v);
+    }
+
+    // ---- slow paths ----
+
+    /// <summary>Privilege used for loads and stores: MPP when mstatus.MPRV is set in M-mode (3.1.6.3).</summary>
+    private PrivilegeMode DataMode =>
+        _priv == PrivilegeMode.Machine && (_mstatus & MPRV) != 0 ? (PrivilegeMode)((_mstatus & MPP) >> MppShift) : _priv;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool LoadSlow(ulong va, int size, out ulong value)
+    {
+        value = 0;
+        if ((va & (ulong)(size - 1)) != 0)
+        {
+            // Misaligned loads complete, byte by byte, even across pages (as QEMU's virt CPU).
+            for (int i = 0; i < size; i++)
+            {
+                if (!LoadSlow(va + (ulong)i, 1, out ulong b)) return false;
+                value |= b << (8 * i);
+            }
+            return true;
+        }
+        if (!Translate(va, AccessType.Load, DataMode, out ulong pa, out bool cacheable)) return false;
+        var mem = _bus.FindMemory(pa);
+        if (mem is not null)
+        {
+            byte* host = mem.Host + (pa - mem.Base);
+            if (cacheable)
+            {
+                TlbEntry* e = LoadTlb + ((va >> 12) & TlbIndexMask);
+                e->Tag = va & ~PageMask;
+                e->Addend = (long)(host - (pa & PageMask)) - (long)(va & ~PageMask);
+            }
+            value = size switch { 1 => *host, 2 => *(ushort*)host, 4 => *(uint*)host, _ => *(ulong*)host };
+            return true;
+        }
+        if (!_bus.Read(pa, size, out value)) return Raise(ExceptionCause.LoadAccessFault, va);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool StoreSlow(ulong va, int size, ulong value)
+    {
+        if ((va & (ulong)(size - 1)) != 0)
+        {
+            // Translate every byte first so that a fault leaves memory unchanged.
+            for (int i = 0; i < size; i++)
+                if (!Translate(va + (ulong)i, AccessType.Store, DataMode, out _, out _)) return false;
+            for (int i = 0; i < size; i++)
+                if (!StoreSlow(va + (ulong)i, 1, value >> (8 * i))) return false;
+            return true;
+        }
+        if (!Translate(va, AccessType.Store, DataMode, out ulong pa, out bool cacheable)) return false;
+        if (_reservation != NoReservation && (pa & ~7UL) == _reservation) _reservation = NoReservation;
+        var mem = _bus.FindMemory(pa);
+        if (mem is not null && !mem.ReadOnly)
+        {
+            if (mem.HasCode(pa))
+            {
+                // Self-modifying code: drop the page's decoded instructions (visible after fence.i, spec ch. 3).
+                mem.InvalidateCode(pa, (ulong)size);
+            }
+            byte* host = mem.Host + (pa - mem.Base);
+            // Keep stores to the reserved granule's page on the slow path, so they break the reservation.
+            if (cacheable && (_reservation == NoReservation || (_reservation & ~PageMask) != (pa & ~PageMask)))
+            {
+                TlbEntry* e = StoreTlb + ((va >> 12) & TlbIndexMask);
+                e->Tag = va & ~PageMask;
+                e->Addend = (long)(host - (pa & PageMask)) - (long)(va & ~PageMask);
+            }
+            switch (size)
+            {
+                case 1: *host = (byte)value; break;
+                case 2: *(ushort*)host = (ushort)value; break;
+                case 4: *(uint*)host = (uint)value; break;
+                default: *(ulong*)host = value; break;
+            }
+            return true;
+        }
+        if (!_bus.Write(pa, size, value)) return Raise(ExceptionCause.StoreAccessFault, va);
+        return true;
+    }
+
+    /// <summary>Physical address for an atomic access (LR/SC/AMO) at an aligned <paramref name="va"/>, or false with an exception raised.</summary>
+    private bool TranslateAtomic(ulong va, int size, bool isLoadOnly, out ulong pa)
+    {
+        pa = 0;
+        if ((va & (ulong)(size - 1)) != 0)
+            return Raise(isLoadOnly ? ExceptionCause.LoadAddressMisaligned : ExceptionCause.StoreAddressMisaligned, va);
+        return Translate(va, isLoadOnly ? AccessType.Load : AccessType.Store, DataMode, out pa, out _);
+    }
+
+    /// <summary>Read for atomics at a physical address (RAM or device); raises the access fault of the given kind.</summary>
+    private bool PhysRead(ulong pa, int size, ulong va, bool isLoadOnly, out ulong value)
+    {
+        if (_bus.Read(pa, size, out value)) return true;
+        return Raise(isLoadOnly ? ExceptionCause.LoadAccessFault : ExceptionCause.StoreAccessFault, va);
+    }
+
+    private bool PhysWrite(ulong pa, int size, ulong va, ulong value)
+    {
+        if (_reservation != NoReservation && (pa & ~7UL) == _reservation) _reservation = NoReservation;
+        if (_bus.Write(pa, size, value)) return true;
+        return Raise(ExceptionCause.StoreAccessFault, va);
+    }
+
+    /// <summary>
+    /// Virtual to physical, with permission and PMP checks. <paramref name="cacheable"/> tells whether the
+    /// whole 4 KiB page may be entered in the TLB (PMP grants the whole page the same way).
+    /// </summary>
+    private bool Translate(ulong va, AccessType type, PrivilegeMode mode, out ulong pa, out bool cacheable)
+    {
+        cacheable = false;
+        pa = va;
+        if (mode != PrivilegeMode.Machine && (_satp >> 60) == 8)
+        {
+            if (!WalkSv39(va, type, mode, out pa)) return false;
+        }
+        if (PmpAllows(pa & ~PageMask, MemoryRegion.PageSize, type, mode)) cacheable = true;
+        else if (!PmpAllows(pa, 1, type, mode)) return Raise(AccessFault(type), va);
+        return true;
+    }
+
+    private static ExceptionCause AccessFault(AccessType t) => t switch
+    {
+        AccessType.Fetch => ExceptionCause.InstructionAccessFault,
+        AccessType.Load => ExceptionCause.LoadAccessFault,
+        _ => ExceptionCause.StoreAccessFault,
+    };
+
+    private static ExceptionCause PageFault(AccessType t) => t switch
+    {
+        AccessType.Fetch => ExceptionCause.InstructionPageFault,
+        AccessType.Load => ExceptionCause.LoadPageFault,
+        _ => ExceptionCause.StorePageFault,
+    };
+
+    // PTE bits (privileged spec 4.3.1, figure 4.18 for Sv39).
+    private const ulong PteV = 1, PteR = 2, PteW = 4, PteX = 8, PteU = 16, PteA = 64, PteD = 128;
+    private const ulong PpnMask = (1UL << 44) - 1;
+
+    /// <summary>The Sv39 walk of privileged spec 4.3.2, with hardware A/D updates (as QEMU does).</summary>
+    private bool WalkSv39(ulong va, AccessType type, PrivilegeMode mode, out ulong pa)
+    {
+        pa = 0;
+        // Bits 63:39 must equal bit 38 (4.4.1), else a page fault.
+        if (((long)va << 25 >> 25) != (long)va) return Raise(PageFault(type), va);
+        ulong table = (_satp & PpnMask) << 12;
+        for (int level = 2; level >= 0; level--)
+        {
+            ulong pteAddr = table + ((va >> (12 + 9 * level)) & 511) * 8;
+            // Implicit page-table accesses are checked by PMP as S-mode loads (3.7.2).
+            if (!PmpAllows(pteAddr, 8, AccessType.Load, PrivilegeMode.Supervisor) || !_bus.Read(pteAddr, 8, out ulong pte))
+                return Raise(AccessFault(type), va);
+            // Reserved bits 63:54 (N, PBMT, reserved; extensions not implemented) must be zero.
+            if ((pte & PteV) == 0 || ((pte & PteR) == 0 && (pte & PteW) != 0) || (pte >> 54) != 0)
+                return Raise(PageFault(type), va);
+            ulong ppn = (pte >> 10) & PpnMask;
+            if ((pte & (PteR | PteX)) == 0)
+            {
+                if (level == 0) return Raise(PageFault(type), va);
+                table = ppn << 12;
+                continue;
+            }
+            // Leaf: permissions (4.3.1, 3.1.6.3 SUM and MXR).
+            bool user = (pte & PteU) != 0;
+            if (mode == PrivilegeMode.User && !user) return Raise(PageFault(type), va);
+            if (mode == PrivilegeMode.Supervisor && user && (type == AccessType.Fetch || (_mstatus & SUM) == 0))
+                return Raise(PageFault(type), va);
+            bool allowed = type switch
+            {
+                AccessType.Fetch => (pte & PteX) != 0,
+                AccessType.Load => (pte & PteR) != 0 || ((_mstatus & MXR) != 0 && (pte & PteX) != 0),
+                _ => (pte & PteW) != 0,
+            };
+            if (!allowed) return Raise(PageFault(type), va);
+            ulong levelMask = (1UL << (9 * level)) - 1;
+            if ((ppn & levelMask) != 0) return Raise(PageFault(type), va); // misaligned superpage
+            ulong newPte = pte | PteA | (type == AccessType.Store ? PteD : 0);
+            if (newPte != pte)
+            {
+                if (!PmpAllows(pteAddr, 8, AccessType.Store, PrivilegeMode.Supervisor) || !_bus.Write(pteAddr, 8, newPte))
+                    return Raise(AccessFault(type), va);
+            }
+            pa = ((ppn & ~levelMask) << 12) | (va & ((1UL << (12 + 9 * level)) - 1));
+            return true;
+        }
+        return Raise(PageFault(type), va);
+    }
+
+    // ---- instruction fetch ----
+
+    /// <summary>
+    /// The decode cache for the page holding <paramref name="pc"/>, after translation and permission
+    /// checks; null with an exception raised when the fetch faults.
+    /// </summary>
+    private DecodedInsn[]? FetchPage(ulong pc, out MemoryRegion? region, out ulong pagePhys)
+    {
+        ulong vpage = pc & ~PageMask;
+        int i = (int)((pc >> 12) & TlbIndexMask);
+        if (_fetchTag[i] != vpage)
+        {
+            region = null;
+            pagePhys = 0;
+            if (!Translate(pc, AccessType.Fetch, _priv, out ulong pa, out bool cacheable)) return null;
+            var mem = _bus.FindMemory(pa);
+            if (mem is null) { Raise(ExceptionCause.InstructionAccessFault, pc); return null; }
+            pagePhys = pa & ~PageMask;
+            region = mem;
+            if (!cacheable)
+            {
+                _fetchTag[i] = ulong.MaxValue;
+                return CodePage(mem, pagePhys);
+            }
+            _fetchTag[i] = vpage;
+            _fetchRegion[i] = mem;
+            _fetchPhys[i] = pagePhys;
+        }
+        region = _fetchRegion[i]!;
+        pagePhys = _fetchPhys[i];
+        return CodePage(region, pagePhys);
+    }
+
+    private DecodedInsn[] CodePage(MemoryRegion mem, ulong pagePhys)
+    {
+        // A page that becomes code must not be written through the store TLB, so that stores
+        // to it take the slow path and invalidate its decoded instructions.
+        if (!mem.HasCode(pagePhys)) FlushStoreTlb();
+        return mem.DecodePage(pagePhys);
+    }
+
+    /// <summary>Decode the instruction at <paramref name="pc"/> (in the page <paramref name="pagePhys"/> of <paramref name="mem"/>).</summary>
+    /// <returns>False with an exception raised when the second half of a page-crossing instruction faults.</returns>
+    private bool DecodeAt(ulong pc, MemoryRegion mem, ulong pagePhys, out DecodedInsn d)
+    {
+        byte* p = mem.Host + (pagePhys - mem.Base) + (pc & PageMask);
+        uint lo = *(ushort*)p;
+        if (InstructionWord.IsCompressed(lo))
+        {
+            d = Decoder.Decode(lo);
+            return true;
+        }
+        uint hi;
+        if ((pc & PageMask) != PageMask - 1)
+        {
+            hi = *(ushort*)(p + 2);
+        }
+        else
+        {
+            // The instruction straddles two pages: fetch the upper parcel through translation.
+            d = default;
+            if (!Translate(pc + 2, AccessType.Fetch, _priv, out ulong pa2, out _)) return false;
+            var m2 = _bus.FindMemory(pa2);
+            if (m2 is null) return Raise(ExceptionCause.InstructionAccessFault, pc + 2);
+            hi = *(ushort*)(m2.Host + (pa2 - m2.Base));
+        }
+        d = Decoder.Decode(lo | hi << 16);
+        return true;
+    }
+
+    /// <summary>Read a 32-bit word of guest virtual memory as the hart would (for tests and debuggers); no side effects on failure.</summary>
+    public bool TryReadVirtual(ulong va, int size, out ulong value)
+    {
+        var cause = _pendingCause;
+        var tval = _pendingTval;
+        bool ok = LoadSlow(va, size, out value);
+        _pendingCause = cause;
+        _pendingTval = tval;
+        return ok;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Runtime.InteropServices;
+
+namespace RvEmu.Core.Isa;
+
+/// <summary>
+/// The cached, pre-decoded form of one instruction: the handler to run and its operands with
+/// immediates already sign-extended. Compressed instructions decode to the same form as their
+/// 32-bit twins (only <see cref="Length"/> differs). 24 bytes, cached per physical page.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct DecodedInsn
+{
+    /// <summary>Immediate, CSR number (I-format), or shift amount.</summary>
+    public long Imm;
+    /// <summary>The raw instruction bits (16 or 32): xtval for illegal instructions, and the trace.</summary>
+    public uint Raw;
+    public Op Op;
+    /// <summary>Destination register index. An integer rd of x0 is redirected to the sink slot 32 so handlers need no x0 check.</summary>
+    public byte Rd;
+    public byte Rs1;
+    public byte Rs2;
+    /// <summary>rs3 of fused multiply-add.</summary>
+    public byte Rs3;
+    /// <summary>Rounding mode (F/D), aq/rl bits (A) or funct3 as needed.</summary>
+    public byte Rm;
+    /// <summary>Instruction length in bytes: 2 or 4.</summary>
+    public byte Length;
+}
+
+/// <summary>Decodes raw instruction bits into <see cref="DecodedInsn"/> using the instruction tables.</summary>
+public static class Decoder
+{
+    /// <summary>Register slot that absorbs writes to x0.</summary>
+    public const int SinkRegister = 32;
+
+    /// <summary>Decode a 32-bit or 16-bit instruction (16-bit when the low two bits are not 11).</summary>
+    public static DecodedInsn Decode(uint bits)
+    {
+        if (InstructionWord.IsCompressed(bits)) return DecodeCompressed(bits & 0xffff);
+        var d = new DecodedInsn { Raw = bits, Length = 4, Op = Op.Illegal };
+        var def = InstructionTable.Lookup(bits);
+        if (def is null) return d;
+        var w = new InstructionWord(bits);
+        d.Op = def.Op;
+        d.Rd = (byte)w.Rd;
+        d.Rs1 = (byte)w.Rs1;
+        d.Rs2 = (byte)w.Rs2;
+        d.Rs3 = (byte)w.Rs3;
+        d.Rm = (byte)w.Rm;
+        d.Imm = def.Format switch
+        {
+            Format.I or Format.Load or Format.Jalr or Format.FLoad => w.ImmI,
+            Format.Shift => w.Shamt,
+            Format.Store or Format.FStore => w.ImmS,
+            Format.Branch => w.ImmB,
+            Format.U => w.ImmU,
+            Format.Jal => w.ImmJ,
+            Format.Csr or Format.CsrI => w.Csr,
+            _ => 0,
+        };
+        if (def.Format is Format.Amo or Format.Lr) d.Rm = (byte)((bits >> 25) & 3); // aq, rl
+        if (def.Format == Format.Fence) d.Imm = (bits >> 20) & 0xfff;               // fm, pred, succ
+        // Integer destinations of x0 go to the sink; FP destinations (f0) are real registers.
+        if (d.Rd == 0 && WritesIntegerRd(def.Format, def.Op)) d.Rd = SinkRegister;
+        return d;
+    }
+
+    private static DecodedInsn DecodeCompressed(uint bits)
+    {
+        var d = new DecodedInsn { Raw = bits, Length = 2, Op = Op.Illegal };
+        var def = CompressedTable.Lookup(bits);
+        if (def is null) return d;
+        var e = def.Expand(new CompressedWord(bits));
+        d.Op = e.Op;
+        d.Rd = (byte)e.Rd;
+        d.Rs1 = (byte)e.Rs1;
+        d.Rs2 = (byte)e.Rs2;
+        d.Imm = e.Imm;
+        if (d.Rd == 0 && !def.FloatRegs) d.Rd = SinkRegister;
+        return d;
+    }
+
+    private static bool WritesIntegerRd(Format f, Op op) => f switch
+    {
+        Format.FLoad or Format.FStore or Format.FR4 or Format.FRrm or Format.FR or Format.FR1rm
+            or Format.FXrm or Format.FX => false,
+        _ => true,
+    };
+}

@@ -1,0 +1,54 @@
+namespace RvEmu.Core.Isa;
+
+/// <summary>
+/// The execution handler an instruction dispatches to. Compressed instructions expand to the same
+/// values as their 32-bit twins, so there is no execute code for C.
+/// Value 0 marks an undecoded slot in the decode cache.
+/// </summary>
+public enum Op : ushort
+{
+    Undecoded = 0,
+    Illegal,
+
+    // RV64I (unprivileged spec ch. 2 and 4)
+    Lui, Auipc, Jal, Jalr,
+    Beq, Bne, Blt, Bge, Bltu, Bgeu,
+    Lb, Lh, Lw, Ld, Lbu, Lhu, Lwu,
+    Sb, Sh, Sw, Sd,
+    Addi, Slti, Sltiu, Xori, Ori, Andi, Slli, Srli, Srai,
+    Add, Sub, Sll, Slt, Sltu, Xor, Srl, Sra, Or, And,
+    Addiw, Slliw, Srliw, Sraiw,
+    Addw, Subw, Sllw, Srlw, Sraw,
+    Fence, FenceI, Ecall, Ebreak,
+
+    // M (ch. 7)
+    Mul, Mulh, Mulhsu, Mulhu, Div, Divu, Rem, Remu,
+    Mulw, Divw, Divuw, Remw, Remuw,
+
+    // A (ch. 8)
+    LrW, ScW, AmoswapW, AmoaddW, AmoxorW, AmoandW, AmoorW, AmominW, AmomaxW, AmominuW, AmomaxuW,
+    LrD, ScD, AmoswapD, AmoaddD, AmoxorD, AmoandD, AmoorD, AmominD, AmomaxD, AmominuD, AmomaxuD,
+
+    // Zicsr (ch. 9)
+    Csrrw, Csrrs, Csrrc, Csrrwi, Csrrsi, Csrrci,
+
+    // Privileged (privileged spec 3.3)
+    Mret, Sret, Wfi, SfenceVma,
+
+    // F and D (ch. 11, 12)
+    Flw, Fsw, Fld, Fsd,
+    FmaddS, FmsubS, FnmsubS, FnmaddS, FaddS, FsubS, FmulS, FdivS, FsqrtS,
+    FsgnjS, FsgnjnS, FsgnjxS, FminS, FmaxS,
+    FcvtWS, FcvtWuS, FcvtLS, FcvtLuS, FmvXW, FclassS,
+    FeqS, FltS, FleS,
+    FcvtSW, FcvtSWu, FcvtSL, FcvtSLu, FmvWX,
+    FmaddD, FmsubD, FnmsubD, FnmaddD, FaddD, FsubD, FmulD, FdivD, FsqrtD,
+    FsgnjD, FsgnjnD, FsgnjxD, FminD, FmaxD,
+    FcvtSD, FcvtDS,
+    FcvtWD, FcvtWuD, FcvtLD, FcvtLuD, FmvXD, FclassD,
+    FeqD, FltD, FleD,
+    FcvtDW, FcvtDWu, FcvtDL, FcvtDLu, FmvDX,
+
+    /// <summary>Number of ops; keep last.</summary>
+    Count,
+}

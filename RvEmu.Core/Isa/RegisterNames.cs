@@ -1,0 +1,23 @@
+namespace RvEmu.Core.Isa;
+
+/// <summary>ABI register names (RISC-V psABI, "Integer/Floating-point register convention").</summary>
+public static class RegisterNames
+{
+    public static readonly string[] Integer =
+    {
+        "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
+        "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+    };
+
+    public static readonly string[] Float =
+    {
+        "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7", "fs0", "fs1", "fa0", "fa1", "fa2", "fa3", "fa4", "fa5",
+        "fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7", "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
+    };
+
+    /// <summary>Rounding-mode names as the GNU assembler spells them (spec 11.2, table 11.1).</summary>
+    public static readonly string[] RoundingMode = { "rne", "rtz", "rdn", "rup", "rmm", "invalid5", "invalid6", "dyn" };
+
+    public static string X(int index) => Integer[index & 31];
+    public static string F(int index) => Float[index & 31];
+}
