@@ -49,4 +49,10 @@ public interface IPolledDevice
 {
     /// <summary>Called between instruction chunks on the emulation thread; devices update their lines here.</summary>
     void Poll();
+
+    /// <summary>
+    /// The mtime value at which this device next needs <see cref="Poll"/> (a timer compare), or
+    /// <see cref="ulong.MaxValue"/>. A hart waiting in WFI sleeps until the earliest deadline or a host event.
+    /// </summary>
+    ulong NextDeadline => ulong.MaxValue;
 }

@@ -1,0 +1,46 @@
+namespace RvEmu.Devices.Machine;
+
+/// <summary>How to build and run a virt machine (the CLI's options, as data).</summary>
+public sealed class MachineOptions
+{
+    /// <summary>Guest RAM size in bytes (multiple of 4 KiB).</summary>
+    public ulong MemorySize { get; set; } = VirtMemoryMap.DefaultDramSize;
+
+    /// <summary>Firmware loaded at the start of DRAM; null runs the kernel directly in M-mode (-bios none).</summary>
+    public string? BiosPath { get; set; }
+
+    /// <summary>The kernel (ELF, or raw binary at the DRAM base or 0x8020_0000 when firmware is present).</summary>
+    public string? KernelPath { get; set; }
+
+    /// <summary>Kernel command line, placed in /chosen/bootargs.</summary>
+    public string? Bootargs { get; set; }
+
+    /// <summary>Stop after this many instructions (exit reason <see cref="ExitReason.InstructionLimit"/>).</summary>
+    public ulong? MaxInstructions { get; set; }
+
+    /// <summary>Stop after this much host time (exit reason <see cref="ExitReason.Timeout"/>).</summary>
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>Derive mtime from instructions retired, for reproducible runs.</summary>
+    public bool Deterministic { get; set; }
+
+    /// <summary>Where the console (UART, HTIF) output goes.</summary>
+    public Action<byte> ConsoleOutput { get; set; } = _ => { };
+
+    /// <summary>Number of harts.</summary>
+    public int HartCount { get; set; } = 1;
+}
+
+/// <summary>Why a run ended.</summary>
+public enum ExitReason
+{
+    /// <summary>The guest powered off (test finisher, HTIF, SBI shutdown).</summary>
+    GuestExit,
+    InstructionLimit,
+    Timeout,
+    /// <summary>The host asked the machine to stop.</summary>
+    HostStop,
+}
+
+/// <summary>How a run ended: the reason, the guest's exit code, and how much it ran.</summary>
+public sealed record RunResult(ExitReason Reason, int ExitCode, string Message, ulong InstructionsRetired, TimeSpan Elapsed);

@@ -1,0 +1,247 @@
+using RvEmu.Core.Bus;
+using RvEmu.Core.Cpu;
+using RvEmu.Core.Loader;
+using RvEmu.Core.Timing;
+
+namespace RvEmu.Devices.Machine;
+
+/// <summary>
+/// QEMU's <c>virt</c> board: RAM, boot ROM, test finisher, UART, CLINT, PLIC, virtio-mmio slots,
+/// wired from <see cref="VirtMemoryMap"/>, and the loop that runs the harts and polls devices.
+/// </summary>
+public sealed class VirtMachine : IMachineControl, IDisposable
+{
+    /// <summary>Instructions per hart between device polls and interrupt checks.</summary>
+    private const long ChunkSize = 8192;
+
+    private readonly MachineOptions _options;
+    private readonly List<IPolledDevice> _polled = new();
+    private readonly AutoResetEvent _hostEvent = new(false);
+    private volatile bool _stopRequested;
+    private bool _exitRequested, _resetRequested;
+    private int _exitCode;
+    private string _exitMessage = "";
+    private ulong _startAddress, _fdtAddress;
+    private byte[] _rom = Array.Empty<byte>();
+
+    public PhysicalBus Bus { get; } = new();
+    public MachineTimer Timer { get; } = new();
+    public IReadOnlyList<Hart> Harts { get; }
+    public MemoryRegion Ram { get; }
+    public MemoryRegion Rom { get; }
+
+    /// <summary>Symbols of the kernel ELF (empty for raw binaries).</summary>
+    public IReadOnlyDictionary<string, ulong> KernelSymbols { get; private set; } = new Dictionary<string, ulong>();
+
+    /// <summary>The device tree blob handed to the boot hart in a1.</summary>
+    public byte[] DeviceTree { get; private set; } = Array.Empty<byte>();
+
+    private VirtMachine(MachineOptions options)
+    {
+        _options = options;
+        if (options.MemorySize == 0 || options.MemorySize % MemoryRegion.PageSize != 0)
+            throw new LoadException($"memory size must be a positive multiple of 4 KiB (got {options.MemorySize})");
+        if (options.MemorySize > 0x8000_0000_00UL)
+            throw new LoadException($"memory size {options.MemorySize >> 20} MiB is too large");
+        Ram = new MemoryRegion("ram", VirtMemoryMap.DramBase, options.MemorySize);
+        Rom = new MemoryRegion("rom", VirtMemoryMap.BootRomBase, VirtMemoryMap.BootRomSize, readOnly: true);
+        Bus.AddMemory(Ram);
+        Bus.AddMemory(Rom);
+        var harts = new List<Hart>();
+        for (int i = 0; i < options.HartCount; i++) harts.Add(new Hart(i, Bus, Timer));
+        Harts = harts;
+        if (options.Deterministic) Timer.InstructionCounter = () => Harts[0].InstructionsRetired;
+        Bus.AddDevice(VirtMemoryMap.TestBase, VirtMemoryMap.TestSize, new TestFinisher(this));
+    }
+
+    /// <summary>Build the machine and load firmware and kernel. Throws <see cref="LoadException"/> for bad input.</summary>
+    public static VirtMachine Create(MachineOptions options)
+    {
+        var m = new VirtMachine(options);
+        try
+        {
+            m.LoadImages();
+            return m;
+        }
+        catch
+        {
+            m.Dispose();
+            throw;
+        }
+    }
+
+    private void LoadImages()
+    {
+        ulong kernelRawBase = VirtMemoryMap.DramBase;
+        _startAddress = VirtMemoryMap.DramBase;
+        if (_options.BiosPath is { } bios)
+        {
+            LoadFile(bios, VirtMemoryMap.DramBase, out ulong? entry);
+            _startAddress = entry ?? VirtMemoryMap.DramBase;
+            kernelRawBase = VirtMemoryMap.KernelBase;
+        }
+        if (_options.KernelPath is { } kernel)
+        {
+            LoadFile(kernel, kernelRawBase, out ulong? entry);
+            if (_options.BiosPath is null) _startAddress = entry ?? kernelRawBase;
+        }
+        else if (_options.BiosPath is null)
+        {
+            throw new LoadException("nothing to run: give --kernel or --bios");
+        }
+        SetUpHtif();
+        _fdtAddress = PlaceDeviceTree();
+        _rom = BootRom.Build(_startAddress, _fdtAddress, VirtMemoryMap.KernelBase);
+        Bus.Load(VirtMemoryMap.BootRomBase, _rom);
+    }
+
+    private void LoadFile(string path, ulong rawBase, out ulong? entry)
+    {
+        if (Directory.Exists(path)) throw new LoadException($"{path}: is a directory, not a file");
+        if (!File.Exists(path)) throw new LoadException($"{path}: no such file");
+        if (ElfImage.IsElf(path))
+        {
+            var elf = ElfImage.Read(path);
+            elf.LoadInto(Bus, path);
+            entry = elf.Entry;
+            if (KernelSymbols.Count == 0 || path == _options.KernelPath) KernelSymbols = elf.Symbols;
+            return;
+        }
+        byte[] data;
+        try { data = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new LoadException($"{path}: cannot read: {e.Message}"); }
+        if (data.Length == 0) throw new LoadException($"{path}: file is empty");
+        if (!Ram.Contains(rawBase, (ulong)data.Length))
+            throw new LoadException($"{path}: {data.Length} bytes at 0x{rawBase:x} do not fit in {Ram.Size >> 20} MiB of RAM");
+        Bus.Load(rawBase, data);
+        entry = null;
+    }
+
+    private void SetUpHtif()
+    {
+        if (!KernelSymbols.TryGetValue("tohost", out ulong toHost)) return;
+        ulong fromHost = KernelSymbols.TryGetValue("fromhost", out ulong f) ? f : toHost + 8;
+        _polled.Add(new Htif(Bus, toHost, fromHost, this, _options.ConsoleOutput));
+    }
+
+    /// <summary>Place the FDT as QEMU does: at the end of RAM (below 3 GiB), aligned down to 2 MiB.</summary>
+    private ulong PlaceDeviceTree()
+    {
+        // The device tree generator arrives with the FDT builder; until then the blob is empty.
+        ulong end = Math.Min(Ram.Base + Ram.Size, 0xC000_0000UL);
+        ulong size = (ulong)Math.Max(DeviceTree.Length, 8);
+        ulong addr = (end - size) & ~((2UL << 20) - 1);
+        if (addr < Ram.Base) addr = (end - size) & ~7UL;
+        if (DeviceTree.Length > 0) Bus.Load(addr, DeviceTree);
+        return addr;
+    }
+
+    /// <summary>Run until the guest powers off or a limit is reached.</summary>
+    public RunResult Run()
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var hart = Harts[0];
+        ulong limit = _options.MaxInstructions ?? ulong.MaxValue;
+        TimeSpan timeout = _options.Timeout ?? TimeSpan.MaxValue;
+        while (true)
+        {
+            ulong retired = hart.InstructionsRetired;
+            if (retired >= limit)
+                return Finish(ExitReason.InstructionLimit, 124, $"stopped after {retired} instructions (--max-instructions)", started);
+            long chunk = (long)Math.Min((ulong)ChunkSize, limit - retired);
+            hart.Run(chunk);
+            PollDevices();
+            if (_exitRequested) return Finish(ExitReason.GuestExit, _exitCode, _exitMessage, started);
+            if (_resetRequested) ResetNow();
+            if (_stopRequested) return Finish(ExitReason.HostStop, 130, "stopped by the host", started);
+            if (started.Elapsed >= timeout)
+                return Finish(ExitReason.Timeout, 124, $"stopped after {timeout.TotalSeconds:0.###} s (--timeout)", started);
+            if (hart.WaitingForInterrupt) WaitForInterrupt(hart, started, timeout);
+        }
+    }
+
+    private void PollDevices()
+    {
+        foreach (var d in _polled) d.Poll();
+        foreach (var h in Harts) h.UpdateSstc();
+    }
+
+    /// <summary>WFI: sleep the host thread until the next timer deadline or a host event (input, stop).</summary>
+    private void WaitForInterrupt(Hart hart, System.Diagnostics.Stopwatch started, TimeSpan timeout)
+    {
+        while (hart.WaitingForInterrupt && !_exitRequested && !_stopRequested)
+        {
+            if (hart.InterruptWakesWfi) { hart.Wake(); return; }
+            ulong deadline = hart.NextTimerDeadline;
+            foreach (var d in _polled) deadline = Math.Min(deadline, d.NextDeadline);
+            if (Timer.Deterministic)
+            {
+                // No host input can arrive in a useful way: jump time to the deadline.
+                if (deadline == ulong.MaxValue) { _exitRequested = true; _exitCode = 125; _exitMessage = "hart waits in WFI with no interrupt that can wake it"; return; }
+                Timer.SkipTo(deadline);
+            }
+            else
+            {
+                TimeSpan wait = Timer.Until(deadline);
+                TimeSpan left = timeout == TimeSpan.MaxValue ? TimeSpan.MaxValue : timeout - started.Elapsed;
+                if (left <= TimeSpan.Zero) return;
+                if (wait > left) wait = left;
+                if (wait > TimeSpan.FromMilliseconds(100)) wait = TimeSpan.FromMilliseconds(100);
+                if (wait > TimeSpan.Zero) _hostEvent.WaitOne(wait);
+            }
+            PollDevices();
+        }
+    }
+
+    /// <summary>Wake the emulation thread (host input arrived). Safe from any thread.</summary>
+    public void SignalHostEvent() => _hostEvent.Set();
+
+    /// <summary>Ask the run loop to stop (Ctrl-C). Safe from any thread.</summary>
+    public void RequestStop()
+    {
+        _stopRequested = true;
+        _hostEvent.Set();
+    }
+
+    void IMachineControl.RequestExit(int exitCode, string reason)
+    {
+        if (_exitRequested) return;
+        _exitRequested = true;
+        _exitCode = exitCode;
+        _exitMessage = reason;
+    }
+
+    void IMachineControl.RequestReset() => _resetRequested = true;
+
+    private void ResetNow()
+    {
+        _resetRequested = false;
+        foreach (var h in Harts) h.Reset(VirtMemoryMap.BootRomBase);
+    }
+
+    private RunResult Finish(ExitReason reason, int code, string message, System.Diagnostics.Stopwatch started) =>
+        new(reason, code, message, Harts[0].InstructionsRetired, started.Elapsed);
+
+    /// <summary>Words between begin_signature and end_signature, for RISCOF-style signature files.</summary>
+    public IReadOnlyList<uint>? ReadSignature()
+    {
+        if (!KernelSymbols.TryGetValue("begin_signature", out ulong begin) || !KernelSymbols.TryGetValue("end_signature", out ulong end) || end < begin)
+            return null;
+        var words = new List<uint>();
+        Span<byte> b = stackalloc byte[4];
+        for (ulong a = begin; a + 4 <= end; a += 4)
+        {
+            if (!((IGuestMemory)Bus).Read(a, b)) break;
+            words.Add(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b));
+        }
+        return words;
+    }
+
+    public void Dispose()
+    {
+        foreach (var h in Harts) h.Dispose();
+        Ram.Dispose();
+        Rom.Dispose();
+        _hostEvent.Dispose();
+    }
+}
