@@ -1,1 +1,10 @@
-class P{static void Main(){}}
+using System.CommandLine;
+using RvEmu.Cli;
+
+// rvemu: run a RISC-V guest on an emulated QEMU virt board, or benchmark the interpreter.
+var root = new RootCommand("RvEmu: a full-system RV64GC emulator of QEMU's virt board.")
+{
+    RunCommand.Create(),
+    BenchCommand.Create(),
+};
+return Cli.Invoke(root, args);

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Globalization;
+using RvEmu.Devices.Machine;
+
+namespace RvEmu.Cli;
+
+/// <summary><c>rvemu run</c>: build a virt machine from the options and run it until the guest powers off.</summary>
+internal static class RunCommand
+{
+    /// <summary>Exit code when --max-instructions or --timeout stops the guest (as coreutils' timeout).</summary>
+    public const int LimitExitCode = 124;
+
+    public static Command Create()
+    {
+        var kernel = new Option<string?>("--kernel", "-k") { Description = "Kernel to boot: an RV64 ELF (loaded at its physical addresses) or a raw binary", HelpName = "FILE" };
+        var bios = new Option<string?>("--bios") { Description = "M-mode firmware at 0x80000000 ('none': run the kernel in M-mode at the DRAM base)", HelpName = "none|PATH" };
+        var memory = new Option<string>("--memory", "-m") { Description = "Guest RAM size, e.g. 128M, 1G (a bare number is MiB)", HelpName = "SIZE", DefaultValueFactory = _ => "128M" };
+        var signature = new Option<string?>("--signature") { Description = "When the guest stops, write the words between the ELF symbols begin_signature and end_signature, one 32-bit hex word per line", HelpName = "FILE" };
+        var maxInsns = new Option<ulong?>("--max-instructions") { Description = $"Stop after N instructions (exit code {LimitExitCode})", HelpName = "N" };
+        var timeout = new Option<double?>("--timeout") { Description = $"Stop after this many seconds of host time (exit code {LimitExitCode})", HelpName = "SECONDS" };
+        var icount = new Option<bool>("--icount") { Description = "Deterministic time: mtime advances with instructions retired (10 per tick), so runs are reproducible" };
+        var append = new Option<string?>("--append") { Description = "Kernel command line (/chosen/bootargs)", HelpName = "ARGS" };
+
+        var cmd = new Command("run", "Boot a guest on the virt board; the exit code is the guest's (test finisher, HTIF, SBI shutdown)")
+        {
+            kernel, bios, memory, signature, maxInsns, timeout, icount, append,
+        };
+        cmd.SetAction(p =>
+        {
+            if (!SizeParser.TryParse(p.GetValue(memory)!, out ulong memBytes) || memBytes == 0)
+                throw new UsageException($"--memory: '{p.GetValue(memory)}' is not a size (examples: 128M, 1G)");
+            double? seconds = p.GetValue(timeout);
+            if (seconds is <= 0 or double.NaN) throw new UsageException("--timeout: must be a positive number of seconds");
+            string? biosValue = p.GetValue(bios);
+            var options = new MachineOptions
+            {
+                MemorySize = memBytes,
+                KernelPath = p.GetValue(kernel),
+                BiosPath = biosValue is null || biosValue == "none" ? null : biosValue,
+                MaxInstructions = p.GetValue(maxInsns),
+                Timeout = seconds is { } s ? TimeSpan.FromSeconds(s) : null,
+                Deterministic = p.GetValue(icount),
+                Bootargs = p.GetValue(append),
+            };
+            if (options.KernelPath is null && options.BiosPath is null)
+                throw new UsageException("nothing to run: give --kernel FILE (see 'rvemu run --help')");
+            return Run(options, p.GetValue(signature));
+        });
+        return cmd;
+    }
+
+    private static int Run(MachineOptions options, string? signaturePath)
+    {
+        using var console = new HostConsole();
+        options.ConsoleOutput = console.Write;
+        using var machine = VirtMachine.Create(options);
+        console.Attach(machine);
+        var result = machine.Run();
+        console.Flush();
+        if (signaturePath is not null) WriteSignature(machine, signaturePath);
+        if (result.Reason != ExitReason.GuestExit)
+        {
+            Console.Error.WriteLine($"rvemu: {result.Message}");
+            return result.Reason == ExitReason.HostStop ? 130 : LimitExitCode;
+        }
+        return result.ExitCode;
+    }
+
+    private static void WriteSignature(VirtMachine machine, string path)
+    {
+        var words = machine.ReadSignature() ?? throw new UsageException("--signature: the kernel ELF has no begin_signature/end_signature symbols");
+        try
+        {
+            File.WriteAllLines(path, words.Select(w => w.ToString("x8", CultureInfo.InvariantCulture)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--signature: cannot write {path}: {e.Message}");
+        }
+    }
+}
