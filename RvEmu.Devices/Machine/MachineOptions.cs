@@ -27,6 +27,9 @@ public sealed class MachineOptions
     /// <summary>Where the console (UART, HTIF) output goes.</summary>
     public Action<byte> ConsoleOutput { get; set; } = _ => { };
 
+    /// <summary>virtio-blk drives, in command-line order.</summary>
+    public IReadOnlyList<DriveOptions> Drives { get; set; } = Array.Empty<DriveOptions>();
+
     /// <summary>Number of harts.</summary>
     public int HartCount { get; set; } = 1;
 }

@@ -1,0 +1,78 @@
+namespace RvEmu.Devices.Machine;
+
+/// <summary>One virtio-blk drive: <c>--drive file=disk.img,readonly=on,slot=N,virtio=legacy|modern</c>.</summary>
+public sealed record DriveOptions
+{
+    public required string Path { get; init; }
+    public bool ReadOnly { get; init; }
+    /// <summary>virtio-mmio slot 0..7, or null for QEMU's order (the first drive takes the highest free slot).</summary>
+    public int? Slot { get; init; }
+    /// <summary>Legacy (virtio-mmio Version 1, QEMU 7.2's default) or modern (Version 2) register layout.</summary>
+    public bool Legacy { get; init; } = true;
+
+    /// <summary>Parse a QEMU-like drive value: a bare path, or comma-separated key=value pairs.</summary>
+    /// <exception cref="FormatException">The value names an unknown key or a bad value; the message says which.</exception>
+    public static DriveOptions Parse(string text)
+    {
+        if (!text.Contains('=')) return new DriveOptions { Path = text };
+        string? path = null;
+        bool readOnly = false, legacy = true;
+        int? slot = null;
+        foreach (var part in text.Split(','))
+        {
+            int eq = part.IndexOf('=');
+            if (eq <= 0) throw new FormatException($"'{part}' is not key=value");
+            string key = part[..eq].Trim(), value = part[(eq + 1)..].Trim();
+            switch (key)
+            {
+                case "file": path = value; break;
+                case "readonly": readOnly = ParseBool(key, value); break;
+                case "slot":
+                    if (!int.TryParse(value, out int s) || s < 0 || s >= VirtMemoryMap.VirtioSlots)
+                        throw new FormatException($"slot={value}: must be 0..{VirtMemoryMap.VirtioSlots - 1}");
+                    slot = s;
+                    break;
+                case "virtio":
+                    legacy = value switch
+                    {
+                        "legacy" => true,
+                        "modern" => false,
+                        _ => throw new FormatException($"virtio={value}: must be legacy or modern"),
+                    };
+                    break;
+                default: throw new FormatException($"unknown key '{key}' (known: file, readonly, slot, virtio)");
+            }
+        }
+        if (string.IsNullOrEmpty(path)) throw new FormatException("file=PATH is missing");
+        return new DriveOptions { Path = path, ReadOnly = readOnly, Slot = slot, Legacy = legacy };
+    }
+
+    private static bool ParseBool(string key, string value) => value switch
+    {
+        "on" or "true" or "yes" or "1" => true,
+        "off" or "false" or "no" or "0" => false,
+        _ => throw new FormatException($"{key}={value}: must be on or off"),
+    };
+
+    /// <summary>Assign slots as QEMU does: explicit slots first, then each other drive takes the highest free slot.</summary>
+    public static IReadOnlyList<(DriveOptions Drive, int Slot)> AssignSlots(IReadOnlyList<DriveOptions> drives)
+    {
+        if (drives.Count > VirtMemoryMap.VirtioSlots)
+            throw new FormatException($"at most {VirtMemoryMap.VirtioSlots} drives (virtio-mmio slots) are supported, got {drives.Count}");
+        var used = new bool[VirtMemoryMap.VirtioSlots];
+        foreach (var d in drives)
+        {
+            if (d.Slot is not { } s) continue;
+            if (used[s]) throw new FormatException($"two drives ask for slot {s}");
+            used[s] = true;
+        }
+        var result = new List<(DriveOptions, int)>();
+        foreach (var d in drives)
+        {
+            int slot = d.Slot ?? Array.LastIndexOf(used, false);
+            used[slot] = true;
+            result.Add((d, slot));
+        }
+        return result;
+    }
+}
