@@ -31,7 +31,7 @@ public sealed class FdtBuilder
     public const int HeaderSize = 40;
 
     // Structure block tokens (§5.4.1).
-    internal const uint TokenBeginNode = 0x1, TokenEndNode = 0x2, TokenProp = 0x3, TokenNop = 0x4, TokenEnd = 0x9;
+    internal const uint TokenBeginNode = 0x1, TokenEndNode = 0x2, TokenProp = 0x3, TokenEnd = 0x9;
 
     // Spec §2.2.1 / §2.2.4: names are at most 31 characters.
     private const int MaxNameLength = 31;
