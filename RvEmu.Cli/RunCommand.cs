@@ -20,10 +20,11 @@ internal static class RunCommand
         var timeout = new Option<double?>("--timeout") { Description = $"Stop after this many seconds of host time (exit code {LimitExitCode})", HelpName = "SECONDS" };
         var icount = new Option<bool>("--icount") { Description = "Deterministic time: mtime advances with instructions retired (10 per tick), so runs are reproducible" };
         var append = new Option<string?>("--append") { Description = "Kernel command line (/chosen/bootargs)", HelpName = "ARGS" };
+        var dumpDtb = new Option<string?>("--dump-dtb") { Description = "Write the generated device tree blob to FILE and exit (view it with: dtc -I dtb -O dts FILE)", HelpName = "FILE" };
 
         var cmd = new Command("run", "Boot a guest on the virt board; the exit code is the guest's (test finisher, HTIF, SBI shutdown)")
         {
-            kernel, bios, memory, signature, maxInsns, timeout, icount, append,
+            kernel, bios, memory, signature, maxInsns, timeout, icount, append, dumpDtb,
         };
         cmd.SetAction(p =>
         {
@@ -42,6 +43,7 @@ internal static class RunCommand
                 Deterministic = p.GetValue(icount),
                 Bootargs = p.GetValue(append),
             };
+            if (p.GetValue(dumpDtb) is { } dtbPath) return DumpDtb(options, dtbPath);
             if (options.KernelPath is null && options.BiosPath is null)
                 throw new UsageException("nothing to run: give --kernel FILE (see 'rvemu run --help')");
             return Run(options, p.GetValue(signature));
@@ -64,6 +66,20 @@ internal static class RunCommand
             return result.Reason == ExitReason.HostStop ? 130 : LimitExitCode;
         }
         return result.ExitCode;
+    }
+
+    private static int DumpDtb(MachineOptions options, string path)
+    {
+        byte[] dtb = VirtMachine.BuildDeviceTree(options);
+        try
+        {
+            File.WriteAllBytes(path, dtb);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--dump-dtb: cannot write {path}: {e.Message}");
+        }
+        return 0;
     }
 
     private static void WriteSignature(VirtMachine machine, string path)

@@ -124,17 +124,31 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         _polled.Add(new Htif(Bus, toHost, fromHost, this, _options.ConsoleOutput));
     }
 
-    /// <summary>Place the FDT as QEMU does: at the end of RAM (below 3 GiB), aligned down to 2 MiB.</summary>
+    /// <summary>The riscv,isa string: what the hart implements (Sstc included, as Linux reads it from here).</summary>
+    public static string IsaString =>
+        (Hart.FloatingPointImplemented ? "rv64imafdc" : "rv64imac") + "_zicsr_zifencei_sstc";
+
+    /// <summary>
+    /// Generate the device tree and place it as QEMU does (hw/riscv/boot.c riscv_compute_fdt_addr): at the
+    /// end of RAM (below 3 GiB), aligned down to 2 MiB, which leaves firmware room to grow it in place.
+    /// </summary>
     private ulong PlaceDeviceTree()
     {
-        // The device tree generator arrives with the FDT builder; until then the blob is empty.
+        DeviceTree = BuildDeviceTree(_options);
         ulong end = Math.Min(Ram.Base + Ram.Size, 0xC000_0000UL);
-        ulong size = (ulong)Math.Max(DeviceTree.Length, 8);
+        ulong size = (ulong)DeviceTree.Length;
         ulong addr = (end - size) & ~((2UL << 20) - 1);
         if (addr < Ram.Base) addr = (end - size) & ~7UL;
-        if (DeviceTree.Length > 0) Bus.Load(addr, DeviceTree);
+        Bus.Load(addr, DeviceTree);
         return addr;
     }
+
+    /// <summary>The device tree a machine built from <paramref name="options"/> hands its guest.</summary>
+    public static byte[] BuildDeviceTree(MachineOptions options) =>
+        VirtDeviceTree.Build(new VirtDeviceTreeConfig(options.MemorySize, options.HartCount, IsaString) { Bootargs = options.Bootargs });
+
+    /// <summary>Guest-physical address of the device tree (the boot hart's a1).</summary>
+    public ulong DeviceTreeAddress => _fdtAddress;
 
     /// <summary>Run until the guest powers off or a limit is reached.</summary>
     public RunResult Run()
