@@ -125,7 +125,8 @@ public sealed class Uart16550 : IMmioDevice, IPolledDevice
         UpdateIrq();
     }
 
-    public ulong NextDeadline => _timer is null && _timeoutDeadline != ulong.MaxValue ? 0 : _timeoutDeadline;
+    /// <summary>When the character timeout is due (0 = at the next poll when there is no timer).</summary>
+    public ulong NextDeadline => _timeoutDeadline;
 
     public string? RegisterName(ulong offset)
     {
