@@ -118,8 +118,10 @@ public sealed class Plic : IMmioDevice
                 _threshold[ctx] = v & MaxPriority;
                 UpdateOutputs();
             }
-            else if (reg == ClaimOffset && v < _sourceCount)
+            else if (reg == ClaimOffset && v < _sourceCount && (_enable[ctx * _words + (int)(v >> 5)] & Bit((int)v)) != 0)
             {
+                // PLIC spec 1.0.0 "Interrupt Completion": a completion ID that is not enabled for the
+                // context is silently ignored. QEMU 7.2 accepts it from any context; we follow the spec.
                 Complete((int)v);
             }
         }

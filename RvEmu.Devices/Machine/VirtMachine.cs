@@ -52,7 +52,27 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         Harts = harts;
         if (options.Deterministic) Timer.InstructionCounter = () => Harts[0].InstructionsRetired;
         Bus.AddDevice(VirtMemoryMap.TestBase, VirtMemoryMap.TestSize, new TestFinisher(this));
+
+        // CLINT: software and timer interrupts per hart (MSIP, MTIP).
+        Clint = new Clint(Timer, harts.Select(h => (h.InterruptLine(Interrupt.MachineSoftware), h.InterruptLine(Interrupt.MachineTimer))).ToList());
+        Bus.AddDevice(VirtMemoryMap.ClintBase, VirtMemoryMap.ClintSize, Clint);
+        _polled.Add(Clint);
+
+        // PLIC: two contexts per hart, M-mode external (MEIP) then S-mode external (SEIP), as QEMU's virt.
+        Plic = new Plic(harts.SelectMany(h => new[] { h.InterruptLine(Interrupt.MachineExternal), h.InterruptLine(Interrupt.SupervisorExternal) }).ToList());
+        Bus.AddDevice(VirtMemoryMap.PlicBase, VirtMemoryMap.PlicSize, Plic);
+
+        Uart = new Uart16550(options.ConsoleOutput, Plic.Source(VirtMemoryMap.UartIrq), SignalHostEvent, Timer);
+        Bus.AddDevice(VirtMemoryMap.UartBase, VirtMemoryMap.UartSize, Uart);
+        _polled.Add(Uart);
     }
+
+    public Clint Clint { get; }
+    public Plic Plic { get; }
+    public Uart16550 Uart { get; }
+
+    /// <summary>Type on the guest's console (UART receive). Safe from any thread.</summary>
+    public void SendInput(ReadOnlySpan<byte> bytes) => Uart.EnqueueInput(bytes);
 
     /// <summary>Build the machine and load firmware and kernel. Throws <see cref="LoadException"/> for bad input.</summary>
     public static VirtMachine Create(MachineOptions options)

@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 riscv64-unknown-elf-gcc -march=rv64imac_zicsr -mabi=lp64 -nostdlib -nostartfiles -static \
-    -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-Ttext=0x80000000 -o hello.elf hello.S
+    -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-N -Wl,-Ttext=0x80000000 -o hello.elf hello.S
