@@ -22,10 +22,12 @@ internal static class RunCommand
         var append = new Option<string?>("--append") { Description = "Kernel command line (/chosen/bootargs)", HelpName = "ARGS" };
         var dumpDtb = new Option<string?>("--dump-dtb") { Description = "Write the generated device tree blob to FILE and exit (view it with: dtc -I dtb -O dts FILE)", HelpName = "FILE" };
 
+        var trace = new TraceOptions();
         var cmd = new Command("run", "Boot a guest on the virt board; the exit code is the guest's (test finisher, HTIF, SBI shutdown)")
         {
             kernel, bios, memory, signature, maxInsns, timeout, icount, append, dumpDtb,
         };
+        foreach (var o in trace.All) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             if (!SizeParser.TryParse(p.GetValue(memory)!, out ulong memBytes) || memBytes == 0)
@@ -46,7 +48,16 @@ internal static class RunCommand
             if (p.GetValue(dumpDtb) is { } dtbPath) return DumpDtb(options, dtbPath);
             if (options.KernelPath is null && options.BiosPath is null)
                 throw new UsageException("nothing to run: give --kernel FILE (see 'rvemu run --help')");
-            return Run(options, p.GetValue(signature));
+            options.Log = trace.BuildDiagnostics(p);
+            options.Trace = trace.BuildTrace(p, out var traceLogger);
+            try
+            {
+                return Run(options, p.GetValue(signature));
+            }
+            finally
+            {
+                traceLogger?.Dispose();
+            }
         });
         return cmd;
     }

@@ -55,7 +55,7 @@ public sealed class TraceLog : IHartObserver, IBusObserver
         if (On(TraceEvents.Insn))
         {
             string text = Disassembler.Disassemble(raw, pc).Replace('\t', ' ');
-            _log.Information("core {Hart,3}: {Mode} 0x{Pc:x16} (0x{Raw:x8}) {Disassembly}", hart.HartId, ModeNumber(mode), pc, raw, text);
+            _log.Information("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}) {Disassembly}", hart.HartId, ModeNumber(mode), pc, Bits(raw), text);
         }
         if (!On(TraceEvents.Commit)) return;
         for (int i = 0; i < 32; i++)
@@ -92,7 +92,7 @@ public sealed class TraceLog : IHartObserver, IBusObserver
         for (int i = 0; i < 32; i++)
             if (hart.GetF(i) != _fBefore[i]) writes.Append($" f{i,-2} 0x{hart.GetF(i):x16}");
         if (_storeSize != 0) writes.Append($" mem 0x{_storeAddr:x16} 0x{_storeValue.ToString($"x{2 * _storeSize}")}");
-        _log.Information("core {Hart,3}: {Mode} 0x{Pc:x16} (0x{Raw:x8}){Writes}", hart.HartId, ModeNumber(_commitMode), _commitPc, _commitRaw, writes.ToString());
+        _log.Information("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}){Writes}", hart.HartId, ModeNumber(_commitMode), _commitPc, Bits(_commitRaw), writes.ToString());
     }
 
     public void Trap(Hart hart, bool isInterrupt, ulong cause, ulong tval, ulong epc, PrivilegeMode from, PrivilegeMode to, ulong handler)
@@ -149,6 +149,9 @@ public sealed class TraceLog : IHartObserver, IBusObserver
     {
         if (On(TraceEvents.Mmu)) _log.Information("mmu: {Access} va=0x{Va:x16} {Result}", access, va, result);
     }
+
+    /// <summary>Instruction bits as Spike prints them: 4 hex digits for compressed, 8 otherwise.</summary>
+    private static string Bits(uint raw) => InstructionWord.IsCompressed(raw) ? $"0x{raw & 0xffff:x4}" : $"0x{raw:x8}";
 
     private static string ExceptionName(ulong cause) =>
         Enum.IsDefined(typeof(ExceptionCause), (byte)cause) && cause < 64 ? ((ExceptionCause)(byte)cause).ToString() : $"cause {cause}";

@@ -30,6 +30,12 @@ public sealed class MachineOptions
     /// <summary>virtio-blk drives, in command-line order.</summary>
     public IReadOnlyList<DriveOptions> Drives { get; set; } = Array.Empty<DriveOptions>();
 
+    /// <summary>RvEmu's own diagnostics (warnings about images, guest mistakes); silent when null.</summary>
+    public Serilog.ILogger? Log { get; set; }
+
+    /// <summary>The debug trace attached with --trace, or null.</summary>
+    public RvEmu.Core.Tracing.TraceLog? Trace { get; set; }
+
     /// <summary>Number of harts.</summary>
     public int HartCount { get; set; } = 1;
 }

@@ -65,6 +65,12 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         Uart = new Uart16550(options.ConsoleOutput, Plic.Source(VirtMemoryMap.UartIrq), SignalHostEvent, Timer);
         Bus.AddDevice(VirtMemoryMap.UartBase, VirtMemoryMap.UartSize, Uart);
         _polled.Add(Uart);
+
+        if (options.Trace is { } trace)
+        {
+            Bus.Observer = trace;
+            foreach (var h in harts) h.Observer = trace;
+        }
     }
 
     public Clint Clint { get; }
