@@ -13,7 +13,6 @@ public sealed class DiskImage : IDisposable
     /// <summary>The virtio-blk sector size; capacity and request offsets count in these (§5.2.4).</summary>
     public const int SectorSize = 512;
 
-    private const int SharingViolation = unchecked((int)0x80070020);
 
     private readonly FileStream _stream;
 
@@ -64,7 +63,7 @@ public sealed class DiskImage : IDisposable
                 ? $"{path}: permission denied (cannot read the disk image)"
                 : $"{path}: permission denied (cannot open the disk image for writing; attach it read-only instead)");
         }
-        catch (IOException e) when (e.HResult == SharingViolation)
+        catch (IOException e) when (IsLockConflict(e))
         {
             throw new LoadException($"{path}: the disk image is locked by another process (another RvEmu using it?)");
         }
@@ -78,6 +77,18 @@ public sealed class DiskImage : IDisposable
             warn?.Invoke($"{path}: size {length} is not a multiple of {SectorSize}; the last {length % SectorSize} bytes are not used");
         return new DiskImage(path, stream, readOnly, length);
     }
+
+    /// <summary>
+    /// The open failed because another open file holds a conflicting lock: .NET reports the
+    /// Windows sharing/lock violation as its HRESULT, and on Unix the errno of flock's EWOULDBLOCK.
+    /// </summary>
+    private static bool IsLockConflict(IOException e) => e.HResult switch
+    {
+        unchecked((int)0x80070020) or unchecked((int)0x80070021) => OperatingSystem.IsWindows(),
+        11 => OperatingSystem.IsLinux(),
+        35 => OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD(),
+        _ => false,
+    };
 
     /// <summary>Read whole bytes at <paramref name="offset"/>; the caller keeps the range within capacity. Throws IOException on a host error or a short read.</summary>
     public void Read(ulong offset, Span<byte> destination)
