@@ -20,12 +20,13 @@ internal static class RunCommand
         var timeout = new Option<double?>("--timeout") { Description = $"Stop after this many seconds of host time (exit code {LimitExitCode})", HelpName = "SECONDS" };
         var icount = new Option<bool>("--icount") { Description = "Deterministic time: mtime advances with instructions retired (10 per tick), so runs are reproducible" };
         var append = new Option<string?>("--append") { Description = "Kernel command line (/chosen/bootargs)", HelpName = "ARGS" };
+        var drive = new Option<string[]>("--drive", "-d") { Description = "A virtio-blk disk: PATH or file=PATH[,readonly=on][,slot=0..7][,virtio=legacy|modern] (repeatable, up to 8)", HelpName = "SPEC" };
         var dumpDtb = new Option<string?>("--dump-dtb") { Description = "Write the generated device tree blob to FILE and exit (view it with: dtc -I dtb -O dts FILE)", HelpName = "FILE" };
 
         var trace = new TraceOptions();
         var cmd = new Command("run", "Boot a guest on the virt board; the exit code is the guest's (test finisher, HTIF, SBI shutdown)")
         {
-            kernel, bios, memory, signature, maxInsns, timeout, icount, append, dumpDtb,
+            kernel, bios, memory, drive, signature, maxInsns, timeout, icount, append, dumpDtb,
         };
         foreach (var o in trace.All) cmd.Options.Add(o);
         cmd.SetAction(p =>
@@ -44,6 +45,7 @@ internal static class RunCommand
                 Timeout = seconds is { } s ? TimeSpan.FromSeconds(s) : null,
                 Deterministic = p.GetValue(icount),
                 Bootargs = p.GetValue(append),
+                Drives = ParseDrives(p.GetValue(drive) ?? Array.Empty<string>()),
             };
             if (p.GetValue(dumpDtb) is { } dtbPath) return DumpDtb(options, dtbPath);
             if (options.KernelPath is null && options.BiosPath is null)
@@ -77,6 +79,20 @@ internal static class RunCommand
             return result.Reason == ExitReason.HostStop ? 130 : LimitExitCode;
         }
         return result.ExitCode;
+    }
+
+    private static IReadOnlyList<DriveOptions> ParseDrives(string[] specs)
+    {
+        try
+        {
+            var drives = specs.Select(DriveOptions.Parse).ToList();
+            DriveOptions.AssignSlots(drives);
+            return drives;
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"--drive: {e.Message}");
+        }
     }
 
     private static int DumpDtb(MachineOptions options, string path)

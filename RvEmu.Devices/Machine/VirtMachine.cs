@@ -2,6 +2,7 @@ using RvEmu.Core.Bus;
 using RvEmu.Core.Cpu;
 using RvEmu.Core.Loader;
 using RvEmu.Core.Timing;
+using RvEmu.Devices.Virtio;
 
 namespace RvEmu.Devices.Machine;
 
@@ -66,12 +67,67 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         Bus.AddDevice(VirtMemoryMap.UartBase, VirtMemoryMap.UartSize, Uart);
         _polled.Add(Uart);
 
+        AddVirtioSlots(options);
+
         if (options.Trace is { } trace)
         {
             Bus.Observer = trace;
             foreach (var h in harts) h.Observer = trace;
         }
     }
+
+    private readonly List<IDisposable> _disks = new();
+
+    /// <summary>
+    /// The eight virtio-mmio transports (virtio 1.2 §4.2), slot n at 0x1000_1000 + 0x1000·n on PLIC source 1 + n.
+    /// Slots without a drive answer as empty (DeviceID 0), as QEMU's do.
+    /// </summary>
+    private void AddVirtioSlots(MachineOptions options)
+    {
+        IReadOnlyList<(DriveOptions Drive, int Slot)> assigned;
+        try
+        {
+            assigned = DriveOptions.AssignSlots(options.Drives);
+        }
+        catch (FormatException e)
+        {
+            throw new LoadException($"--drive: {e.Message}");
+        }
+        var devices = new IVirtioDevice?[VirtMemoryMap.VirtioSlots];
+        var legacy = Enumerable.Repeat(true, VirtMemoryMap.VirtioSlots).ToArray();
+        Action<string> warn = message =>
+        {
+            options.Log?.Warning("{Message}", message);
+            options.Trace?.GuestError(message);
+        };
+        try
+        {
+            foreach (var (drive, slot) in assigned)
+            {
+                var image = DiskImage.Open(drive.Path, drive.ReadOnly, warn);
+                var blk = new VirtioBlockDevice(image, warn);
+                _disks.Add(blk);
+                devices[slot] = blk;
+                legacy[slot] = drive.Legacy;
+            }
+        }
+        catch
+        {
+            // Release the images opened so far (and their locks) before reporting the bad one.
+            foreach (var d in _disks) d.Dispose();
+            throw;
+        }
+        for (int slot = 0; slot < VirtMemoryMap.VirtioSlots; slot++)
+        {
+            var transport = new VirtioMmioTransport(Bus, Plic.Source(VirtMemoryMap.VirtioIrqBase + slot), devices[slot], legacy[slot], warn,
+                $"virtio{slot}");
+            Bus.AddDevice(VirtMemoryMap.VirtioSlotBase(slot), VirtMemoryMap.VirtioSize, transport);
+            _polled.Add(transport);
+            _virtio.Add(transport);
+        }
+    }
+
+    private readonly List<VirtioMmioTransport> _virtio = new();
 
     public Clint Clint { get; }
     public Plic Plic { get; }
@@ -257,6 +313,7 @@ public sealed class VirtMachine : IMachineControl, IDisposable
     {
         _resetRequested = false;
         foreach (var h in Harts) h.Reset(VirtMemoryMap.BootRomBase);
+        foreach (var v in _virtio) v.Reset();
     }
 
     private RunResult Finish(ExitReason reason, int code, string message, System.Diagnostics.Stopwatch started) =>
@@ -280,6 +337,7 @@ public sealed class VirtMachine : IMachineControl, IDisposable
     public void Dispose()
     {
         foreach (var h in Harts) h.Dispose();
+        foreach (var d in _disks) d.Dispose();
         Ram.Dispose();
         Rom.Dispose();
         _hostEvent.Dispose();
