@@ -90,9 +90,13 @@ test_unexpected_trap:                               \
         .section .tohost, "aw", @progbits;          \
         .balign 64;                                 \
         .globl tohost;                              \
+        .type tohost, @object;                      \
+        .size tohost, 8;                            \
 tohost: .dword 0;                                   \
         .balign 64;                                 \
         .globl fromhost;                            \
+        .type fromhost, @object;                    \
+        .size fromhost, 8;                          \
 fromhost: .dword 0;
 #else
 #define TEST_PASS                                   \
