@@ -18,6 +18,11 @@
  *   s9, s10, s11  mcause, mepc, mtval recorded by the trap handler
  *   sp       a 4 KiB stack in .bss
  * An unexpected trap fails with code 0x8000 | case number.
+ *
+ * Where QEMU 7.2 (the reference every program is validated on) deviates from the spec, a program
+ * accepts both behaviours, so it passes on QEMU, and records what it saw with RECORD_OBSERVED in
+ * `spec_observed`. It also defines `spec_expected`, directly before, with the same number of
+ * dwords: the spec's values. RvEmu's runner (RvEmu.Tests ConformanceTests) compares the two.
  */
 #ifndef RVEMU_TEST_H
 #define RVEMU_TEST_H
@@ -152,6 +157,11 @@ test_stack_top:
 /* Same source and destination register: a0 = op(a0 = a, a0). */
 #define TEST_RR_SAME(num, op, want, a)              \
         TEST_CASE(num, a0, want, li a0, a; op a0, a0, a0)
+
+/* Store register `reg` as spec_observed[index]. */
+#define RECORD_OBSERVED(index, reg)                 \
+        la t6, spec_observed;                       \
+        sd reg, (8 * (index))(t6)
 
 /* ---- expected traps ----
  * TRAP_CASE runs `code` with the trap recorder armed and checks that the first instruction of
