@@ -14,8 +14,9 @@
  * Register conventions inside a program:
  *   gp (x3)  number of the case being run (the exit code on failure)
  *   t6 (x31) expected value of the comparison (clobbered by every check)
- *   s8       resume address for an expected trap (0 = no trap expected)
- *   s9, s10, s11  mcause, mepc, mtval recorded by the trap handler
+ *   s8       resume address for an expected trap (0 = no trap expected); with bit 0 set the
+ *            handler resumes at s8 - 1 in M-mode instead of the mode that trapped
+ *   s7, s9, s10, s11  mstatus, mcause, mepc, mtval recorded by the trap handler
  *   sp       a 4 KiB stack in .bss
  * An unexpected trap fails with code 0x8000 | case number.
  *
@@ -67,10 +68,16 @@ test_fail:                                          \
         .balign 4;                                  \
 test_trap_handler:                                  \
         beqz s8, test_unexpected_trap;              \
+        csrr s7, mstatus;                           \
         csrr s9, mcause;                            \
         csrr s10, mepc;                             \
         csrr s11, mtval;                            \
-        csrw mepc, s8;                              \
+        andi t6, s8, 1;                             \
+        beqz t6, 8882f;                             \
+        li t6, 0x1800;                              \
+        csrs mstatus, t6;                           \
+        addi s8, s8, -1;                            \
+8882:   csrw mepc, s8;                              \
         li s8, 0;                                   \
         mret;                                       \
 test_unexpected_trap:                               \
