@@ -15,7 +15,7 @@ export LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH=0
 
 # No debug info; paths are relative and mapped anyway, so the build directory never leaks in.
 COMMON_FLAGS="-mabi=lp64 -mcmodel=medany -nostdlib -nostartfiles -static -Wl,--build-id=none
-  -Wl,--no-warn-rwx-segments -ffile-prefix-map=$here/= -fdebug-prefix-map=$here/= -g0 -I common -T common/link.ld"
+  -Wl,--no-warn-rwx-segments -Wa,-mpriv-spec=1.12 -ffile-prefix-map=$here/= -fdebug-prefix-map=$here/= -g0 -I common -T common/link.ld"
 
 # The ISA a test is assembled for: a line "// march: ..." in the source, else rv64gc.
 march_of() {
@@ -46,7 +46,7 @@ build_test tests/rv64m.S tests/rv64m-htif.elf -DEXIT_VIA_HTIF
 ) > tests/objdump.golden.txt
 
 # Every 16-bit encoding (quadrants 0-2), assembled with .insn so objdump decodes each one as an
-# instruction: "address<TAB>halfword<TAB>text". Address = 2 * index from 0.
+# instruction. One line per encoding, "halfword<TAB>text"; line i (from 0) was at address 2 * i.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 i=0
@@ -54,9 +54,9 @@ while [ $i -lt 49152 ]; do
     printf '.insn 0x%04x\n' $(( ((i & 16383) << 2) | (i >> 14) ))
     i=$((i + 1))
 done > "$tmp/rvc.S"
-$CC -march=rv64gc -mabi=lp64 -c -o "$tmp/rvc.o" "$tmp/rvc.S"
+$CC -march=rv64gc -mabi=lp64 -Wa,-mpriv-spec=1.12 -c -o "$tmp/rvc.o" "$tmp/rvc.S"
 $OBJDUMP -d -M no-aliases "$tmp/rvc.o" |
-    sed -n 's/^ *\([0-9a-f]*\):\t\([0-9a-f]*\) *\t\(.*\)$/\1\t\2\t\3/p' |
+    sed -n 's/^ *[0-9a-f]*:\t\([0-9a-f]*\) *\t\(.*\)$/\1\t\2/p' |
     gzip -n -9 > tests/rvc-space.golden.txt.gz
 
 # Sub-builds owned by other parts of the project.

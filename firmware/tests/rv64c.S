@@ -1,11 +1,12 @@
-// march: rv64imac_zicsr
+// march: rv64imafdc_zicsr
 /*
  * RV64C (unprivileged spec ch. 16): every compressed form with boundary immediates, the HINT
  * encodings (16.7: they must execute without changing architectural state, since they write x0
  * or shift by zero), and the reserved encodings (16.8 tables 16.5-16.7), which must raise an
  * illegal-instruction exception with mtval = the 16-bit encoding (privileged 3.1.16).
  * The FP loads/stores (c.fld, c.fsd, c.fldsp, c.fsdsp) are illegal here because mstatus.FS is
- * Off at reset (privileged 3.1.6.6).
+ * Off at reset (privileged 3.1.6.6); F and D are in the -march only so that objdump names them
+ * in the golden disassembly.
  * Also covered: 32-bit instructions at 2 mod 4 addresses and across a 4 KiB page boundary,
  * which IALIGN=16 allows.
  */
