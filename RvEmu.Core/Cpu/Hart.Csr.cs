@@ -190,8 +190,10 @@ public sealed partial class Hart
             }
             case >= 0x3a0 and <= 0x3af: return TryWritePmpcfg(csr - 0x3a0, v);
             case >= 0x3b0 and <= 0x3ef: WritePmpaddr(csr - 0x3b0, v); return true;
-            case 0xb00: _cycleOffset = v - RawCycle; return true;
-            case 0xb02: _instretOffset = v - InstructionsRetired; return true;
+            // "A value written to instret by one instruction will be the value read by the following
+            // instruction" (unprivileged 10.1): the write replaces the writing instruction's own increment.
+            case 0xb00: _cycleOffset = v - RawCycle - 1; return true;
+            case 0xb02: _instretOffset = v - InstructionsRetired - 1; return true;
             case >= 0xb03 and <= 0xb1f: return true;
             case 0xf11: case 0xf12: case 0xf13: case 0xf14: case 0xf15: return false;
             default: return false;

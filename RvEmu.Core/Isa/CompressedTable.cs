@@ -71,8 +71,17 @@ public readonly struct CompressedWord
 public readonly record struct Expansion(Op Op, int Rd, int Rs1, int Rs2, long Imm);
 
 /// <summary>One row of the compressed table: pattern, validity rule, printed form, and the base instruction it expands to.</summary>
+/// <param name="Mnemonic">GNU objdump's name for the form.</param>
+/// <param name="Mask">Bits fixed by the encoding.</param>
+/// <param name="Match">Their values.</param>
+/// <param name="Format">Operand layout for the disassembler.</param>
+/// <param name="Valid">Rule on the other fields; when it fails the encoding is reserved (null: always valid).</param>
+/// <param name="Expand">The base instruction this form stands for (spec 16.8).</param>
+/// <param name="FloatRegs">rd/rs2 name FP registers.</param>
+/// <param name="PrintReserved">The disassembler prints the row even where <paramref name="Valid"/> fails, as GNU objdump does.</param>
 public sealed record CompressedDef(
-    string Mnemonic, uint Mask, uint Match, CFormat Format, Func<CompressedWord, bool>? Valid, Func<CompressedWord, Expansion> Expand, bool FloatRegs = false);
+    string Mnemonic, uint Mask, uint Match, CFormat Format, Func<CompressedWord, bool>? Valid, Func<CompressedWord, Expansion> Expand,
+    bool FloatRegs = false, bool PrintReserved = false);
 
 /// <summary>
 /// RV64C (unprivileged spec ch. 16, table 16.5-16.7). Every form expands at decode time to the same
@@ -89,7 +98,8 @@ public static class CompressedTable
 
     public static readonly IReadOnlyList<CompressedDef> All = new CompressedDef[]
     {
-        // Quadrant 0
+        // Quadrant 0. All zeros is defined illegal (16.5); objdump calls it c.unimp.
+        new("c.unimp",    0xffff, 0x0000, CFormat.None, _ => false, _ => E(Op.Illegal, 0, 0, 0, 0), PrintReserved: true),
         new("c.addi4spn", Q, 0x0000, CFormat.RdSpImm, c => c.ImmAddi4spn != 0, c => E(Op.Addi, c.Rs2P, Sp, 0, c.ImmAddi4spn)),
         new("c.fld",      Q, 0x2000, CFormat.Load, null, c => E(Op.Fld, c.Rs2P, c.Rs1P, 0, c.ImmD), FloatRegs: true),
         new("c.lw",       Q, 0x4000, CFormat.Load, null, c => E(Op.Lw, c.Rs2P, c.Rs1P, 0, c.ImmW)),
@@ -102,8 +112,12 @@ public static class CompressedTable
         new("c.addi",     Q, 0x0001, CFormat.RdImm, null, c => E(Op.Addi, c.Rd, c.Rd, 0, c.ImmCI)),
         new("c.addiw",    Q, 0x2001, CFormat.RdImm, c => c.Rd != 0, c => E(Op.Addiw, c.Rd, c.Rd, 0, c.ImmCI)),
         new("c.li",       Q, 0x4001, CFormat.RdImm, null, c => E(Op.Addi, c.Rd, 0, 0, c.ImmCI)),
-        new("c.addi16sp", 0xef83, 0x6101, CFormat.SpImm, c => c.ImmAddi16sp != 0, c => E(Op.Addi, Sp, Sp, 0, c.ImmAddi16sp)),
+        // nzimm = 0 is reserved, though objdump 2.40 prints it as "c.addi16sp sp,0".
+        new("c.addi16sp", 0xef83, 0x6101, CFormat.SpImm, c => c.ImmAddi16sp != 0, c => E(Op.Addi, Sp, Sp, 0, c.ImmAddi16sp), PrintReserved: true),
         new("c.lui",      Q, 0x6001, CFormat.Lui, c => c.ImmLui != 0, c => E(Op.Lui, c.Rd, 0, 0, c.ImmLui)),
+        // shamt = 0: a HINT on RV64 (16.7), named c.srli64/c.srai64/c.slli64 by objdump after RV128's shift by 64.
+        new("c.srli64",   0xfc7f, 0x8001, CFormat.Rs1, null, c => E(Op.Srli, c.Rs1P, c.Rs1P, 0, 0)),
+        new("c.srai64",   0xfc7f, 0x8401, CFormat.Rs1, null, c => E(Op.Srai, c.Rs1P, c.Rs1P, 0, 0)),
         new("c.srli",     0xec03, 0x8001, CFormat.RdShamt, null, c => E(Op.Srli, c.Rs1P, c.Rs1P, 0, c.Shamt)),
         new("c.srai",     0xec03, 0x8401, CFormat.RdShamt, null, c => E(Op.Srai, c.Rs1P, c.Rs1P, 0, c.Shamt)),
         new("c.andi",     0xec03, 0x8801, CFormat.RdImm, null, c => E(Op.Andi, c.Rs1P, c.Rs1P, 0, c.ImmCI)),
@@ -118,6 +132,7 @@ public static class CompressedTable
         new("c.bnez",     Q, 0xe001, CFormat.Branch, null, c => E(Op.Bne, 0, c.Rs1P, 0, c.ImmB)),
 
         // Quadrant 2
+        new("c.slli64",   0xf07f, 0x0002, CFormat.Rs1, null, c => E(Op.Slli, c.Rd, c.Rd, 0, 0)),
         new("c.slli",     Q, 0x0002, CFormat.RdShamt, null, c => E(Op.Slli, c.Rd, c.Rd, 0, c.Shamt)),
         new("c.fldsp",    Q, 0x2002, CFormat.Load, null, c => E(Op.Fld, c.Rd, Sp, 0, c.ImmLdsp), FloatRegs: true),
         new("c.lwsp",     Q, 0x4002, CFormat.Load, c => c.Rd != 0, c => E(Op.Lw, c.Rd, Sp, 0, c.ImmLwsp)),
@@ -135,13 +150,24 @@ public static class CompressedTable
     /// <summary>The row a 16-bit word matches whose validity rule holds, or null (reserved or illegal encoding).</summary>
     public static CompressedDef? Lookup(uint bits)
     {
+        var def = Find(bits, out bool valid);
+        return valid ? def : null;
+    }
+
+    /// <summary>
+    /// The first row whose pattern matches (null if none), and whether its validity rule holds.
+    /// A row whose rule fails is reserved: the first matching row decides (c.addi16sp shadows c.lui for rd=2).
+    /// </summary>
+    public static CompressedDef? Find(uint bits, out bool valid)
+    {
         var c = new CompressedWord(bits);
         foreach (var def in All)
         {
             if ((c.Bits & def.Mask) != def.Match) continue;
-            // A row whose rule fails is reserved: the first matching row decides (c.addi16sp shadows c.lui for rd=2).
-            return def.Valid is null || def.Valid(c) ? def : null;
+            valid = def.Valid is null || def.Valid(c);
+            return def;
         }
+        valid = false;
         return null;
     }
 }

@@ -14,7 +14,8 @@ public static class Disassembler
     {
         if (InstructionWord.IsCompressed(bits)) return DisassembleCompressed(bits & 0xffff, pc);
         var def = InstructionTable.Lookup(bits);
-        if (def is null) return $".insn\t0x{bits:x8}";
+        // Encodings objdump does not know it prints as data: ".4byte 0x...".
+        if (def is null || (bits & def.PrintMask) != (def.Match & def.PrintMask)) return $".4byte\t0x{bits:x}";
         var w = new InstructionWord(bits);
         string x(int r) => RegisterNames.X(r);
         string f(int r) => RegisterNames.F(r);
@@ -38,6 +39,7 @@ public static class Disassembler
             Format.Lr => $"{x(w.Rd)},({x(w.Rs1)})",
             Format.Fence => $"{FenceSet((int)(bits >> 24) & 15)},{FenceSet((int)(bits >> 20) & 15)}",
             Format.Rs1Rs2 => $"{x(w.Rs1)},{x(w.Rs2)}",
+            Format.Rs1Opt => w.Rs1 == 0 ? "" : x(w.Rs1),
             Format.FLoad => $"{f(w.Rd)},{w.ImmI}({x(w.Rs1)})",
             Format.FStore => $"{f(w.Rs2)},{w.ImmS}({x(w.Rs1)})",
             Format.FR4 => $"{f(w.Rd)},{f(w.Rs1)},{f(w.Rs2)},{f(w.Rs3)}{rm}",
@@ -57,8 +59,9 @@ public static class Disassembler
 
     private static string DisassembleCompressed(uint bits, ulong pc)
     {
-        var def = CompressedTable.Lookup(bits);
-        if (def is null) return $".insn\t0x{bits:x4}";
+        // objdump names a few reserved encodings (c.unimp, c.addi16sp sp,0) that the decoder rejects.
+        var def = CompressedTable.Find(bits, out bool valid);
+        if (def is null || !(valid || def.PrintReserved)) return $".2byte\t0x{bits:x}";
         var c = new CompressedWord(bits);
         var e = def.Expand(c);
         Func<int, string> r = def.FloatRegs ? RegisterNames.F : RegisterNames.X;
@@ -88,7 +91,7 @@ public static class Disassembler
 
     private static string FenceSet(int bits)
     {
-        if (bits == 0) return "0";
+        if (bits == 0) return "unknown"; // objdump's word for an empty set
         var sb = new StringBuilder(4);
         if ((bits & 8) != 0) sb.Append('i');
         if ((bits & 4) != 0) sb.Append('o');

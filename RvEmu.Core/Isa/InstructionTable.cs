@@ -35,6 +35,8 @@ public enum Format : byte
     Fence,
     /// <summary>rs1, rs2.</summary>
     Rs1Rs2,
+    /// <summary>rs1, omitted when x0.</summary>
+    Rs1Opt,
     /// <summary>fd, imm(rs1): FP load.</summary>
     FLoad,
     /// <summary>fs2, imm(rs1): FP store.</summary>
@@ -66,7 +68,12 @@ public enum Format : byte
 /// <param name="Format">Operand layout.</param>
 /// <param name="Op">Execution handler.</param>
 /// <param name="Extension">ISA extension letter(s), for misa checks and documentation.</param>
-public sealed record InstructionDef(string Mnemonic, uint Mask, uint Match, Format Format, Op Op, string Extension);
+/// <param name="PrintMask">
+/// Further bits that GNU objdump requires to equal <paramref name="Match"/> before it prints this mnemonic
+/// (it prints <c>.4byte</c> otherwise), where the spec has the hart ignore them: FENCE's rs1/rd/fm,
+/// FENCE.I's imm/rs1/rd, and the rounding mode of conversions that are always exact.
+/// </param>
+public sealed record InstructionDef(string Mnemonic, uint Mask, uint Match, Format Format, Op Op, string Extension, uint PrintMask = 0);
 
 /// <summary>
 /// The single declarative table of 32-bit encodings. The decoder, the disassembler and the
@@ -87,6 +94,7 @@ public static class InstructionTable
     private const uint F7Rs2F3 = 0xfff0707f;
     private const uint R4 = 0x0600007f;           // fmt + opcode (rm free)
     private const uint F7Rm = 0xfe00007f;         // funct7 + opcode (rm free)
+    private const uint RmField = 0x00007000;
 
     public static readonly IReadOnlyList<InstructionDef> All = new InstructionDef[]
     {
@@ -140,14 +148,16 @@ public static class InstructionTable
         new("sllw",   F7F3, 0x0000103b, Format.R, Op.Sllw, "I"),
         new("srlw",   F7F3, 0x0000503b, Format.R, Op.Srlw, "I"),
         new("sraw",   F7F3, 0x4000503b, Format.R, Op.Sraw, "I"),
-        // FENCE: fm/pred/succ/rs1/rd are free (unused fields are reserved for hints, spec 2.7).
+        // FENCE: fm/pred/succ/rs1/rd are free (unused fields are reserved for hints, spec 2.7);
+        // fence.tso is a specific fence listed first so that it wins the lookup.
         new("fence.tso", Exact, 0x8330000f, Format.None, Op.Fence, "I"),
-        new("fence",  F3, 0x0000000f, Format.Fence, Op.Fence, "I"),
+        new("fence",  F3, 0x0000000f, Format.Fence, Op.Fence, "I", PrintMask: 0xf00f8f80),
         new("ecall",  Exact, 0x00000073, Format.None, Op.Ecall, "I"),
         new("ebreak", Exact, 0x00100073, Format.None, Op.Ebreak, "I"),
 
         // Zifencei
-        new("fence.i", F3, 0x0000100f, Format.None, Op.FenceI, "Zifencei"),
+        // imm, rs1 and rd are ignored (Zifencei ch. 3).
+        new("fence.i", F3, 0x0000100f, Format.None, Op.FenceI, "Zifencei", PrintMask: Exact),
 
         // M
         new("mul",    F7F3, 0x02000033, Format.R, Op.Mul, "M"),
@@ -189,6 +199,9 @@ public static class InstructionTable
         new("amomaxu.d", Amo, 0xe000302f, Format.Amo, Op.AmomaxuD, "A"),
 
         // Zicsr
+        // "unimp" is csrrw zero, cycle, zero: a write to a read-only CSR, so illegal either way (2.8);
+        // listed before csrrw so that the disassembler names it as objdump does.
+        new("unimp",  Exact, 0xc0001073, Format.None, Op.Illegal, "Zicsr"),
         new("csrrw",  F3, 0x00001073, Format.Csr, Op.Csrrw, "Zicsr"),
         new("csrrs",  F3, 0x00002073, Format.Csr, Op.Csrrs, "Zicsr"),
         new("csrrc",  F3, 0x00003073, Format.Csr, Op.Csrrc, "Zicsr"),
@@ -201,6 +214,10 @@ public static class InstructionTable
         new("sret",       Exact, 0x10200073, Format.None, Op.Sret, "Priv"),
         new("wfi",        Exact, 0x10500073, Format.None, Op.Wfi, "Priv"),
         new("sfence.vma", 0xfe007fff, 0x12000073, Format.Rs1Rs2, Op.SfenceVma, "Priv"),
+        // Known to objdump but not part of this hart (N extension, debug mode, priv spec 1.9): illegal.
+        new("uret",       Exact, 0x00200073, Format.None, Op.Illegal, "N"),
+        new("dret",       Exact, 0x7b200073, Format.None, Op.Illegal, "Sdext"),
+        new("sfence.vm",  0xfff07fff, 0x10400073, Format.Rs1Opt, Op.Illegal, "Priv-1.9"),
 
         // F
         new("flw",       F3, 0x00002007, Format.FLoad, Op.Flw, "F"),
@@ -252,7 +269,7 @@ public static class InstructionTable
         new("fmin.d",    F7F3, 0x2a000053, Format.FR, Op.FminD, "D"),
         new("fmax.d",    F7F3, 0x2a001053, Format.FR, Op.FmaxD, "D"),
         new("fcvt.s.d",  F7Rs2, 0x40100053, Format.FR1rm, Op.FcvtSD, "D"),
-        new("fcvt.d.s",  F7Rs2, 0x42000053, Format.FR1rm, Op.FcvtDS, "D"),
+        new("fcvt.d.s",  F7Rs2, 0x42000053, Format.FR1rm, Op.FcvtDS, "D", PrintMask: RmField),
         new("fcvt.w.d",  F7Rs2, 0xc2000053, Format.XFrm, Op.FcvtWD, "D"),
         new("fcvt.wu.d", F7Rs2, 0xc2100053, Format.XFrm, Op.FcvtWuD, "D"),
         new("fcvt.l.d",  F7Rs2, 0xc2200053, Format.XFrm, Op.FcvtLD, "D"),
@@ -262,8 +279,8 @@ public static class InstructionTable
         new("feq.d",     F7F3, 0xa2002053, Format.XFF, Op.FeqD, "D"),
         new("flt.d",     F7F3, 0xa2001053, Format.XFF, Op.FltD, "D"),
         new("fle.d",     F7F3, 0xa2000053, Format.XFF, Op.FleD, "D"),
-        new("fcvt.d.w",  F7Rs2, 0xd2000053, Format.FXrm, Op.FcvtDW, "D"),
-        new("fcvt.d.wu", F7Rs2, 0xd2100053, Format.FXrm, Op.FcvtDWu, "D"),
+        new("fcvt.d.w",  F7Rs2, 0xd2000053, Format.FXrm, Op.FcvtDW, "D", PrintMask: RmField),
+        new("fcvt.d.wu", F7Rs2, 0xd2100053, Format.FXrm, Op.FcvtDWu, "D", PrintMask: RmField),
         new("fcvt.d.l",  F7Rs2, 0xd2200053, Format.FXrm, Op.FcvtDL, "D"),
         new("fcvt.d.lu", F7Rs2, 0xd2300053, Format.FXrm, Op.FcvtDLu, "D"),
         new("fmv.d.x",   F7Rs2F3, 0xf2000053, Format.FX, Op.FmvDX, "D"),

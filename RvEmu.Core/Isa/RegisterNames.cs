@@ -15,8 +15,8 @@ public static class RegisterNames
         "fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7", "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
     };
 
-    /// <summary>Rounding-mode names as the GNU assembler spells them (spec 11.2, table 11.1).</summary>
-    public static readonly string[] RoundingMode = { "rne", "rtz", "rdn", "rup", "rmm", "invalid5", "invalid6", "dyn" };
+    /// <summary>Rounding-mode names as the GNU assembler spells them (spec 11.2, table 11.1); objdump prints the reserved 5 and 6 as "unknown".</summary>
+    public static readonly string[] RoundingMode = { "rne", "rtz", "rdn", "rup", "rmm", "unknown", "unknown", "dyn" };
 
     public static string X(int index) => Integer[index & 31];
     public static string F(int index) => Float[index & 31];

@@ -1,0 +1,187 @@
+/*
+ * Shared macros for RvEmu's assembly test programs (firmware/tests/*.S).
+ *
+ * A program is a list of numbered cases. Each case computes something and compares one register
+ * with the value the ISA specification demands. The first mismatch ends the run with the case
+ * number as exit code; reaching the end passes.
+ *
+ * Exit paths:
+ *   - default: the SiFive test finisher at 0x10_0000 (QEMU hw/misc/sifive_test.c):
+ *     0x5555 = pass, (code << 16) | 0x3333 = fail with code.
+ *   - with -DEXIT_VIA_HTIF: the Berkeley HTIF mailbox `tohost` (riscv-tests convention):
+ *     1 = pass, (code << 1) | 1 = fail with code.
+ *
+ * Register conventions inside a program:
+ *   gp (x3)  number of the case being run (the exit code on failure)
+ *   t6 (x31) expected value of the comparison (clobbered by every check)
+ *   s8       resume address for an expected trap (0 = no trap expected); with bit 0 set the
+ *            handler resumes at s8 - 1 in M-mode instead of the mode that trapped
+ *   s7, s9, s10, s11  mstatus, mcause, mepc, mtval recorded by the trap handler
+ *   sp       a 4 KiB stack in .bss
+ * An unexpected trap fails with code 0x8000 | case number.
+ *
+ * Where QEMU 7.2 (the reference every program is validated on) deviates from the spec, a program
+ * accepts both behaviours, so it passes on QEMU, and records what it saw with RECORD_OBSERVED in
+ * `spec_observed`. It also defines `spec_expected`, directly before, with the same number of
+ * dwords: the spec's values. RvEmu's runner (RvEmu.Tests ConformanceTests) compares the two.
+ */
+#ifndef RVEMU_TEST_H
+#define RVEMU_TEST_H
+
+#define TESTNUM gp
+#define FINISHER_BASE 0x100000
+#define FINISHER_PASS 0x5555
+#define FINISHER_FAIL 0x3333
+#define UNEXPECTED_TRAP_FLAG 0x8000
+
+/* mcause values (privileged spec 3.1.15, table 3.6). */
+#define CAUSE_MISALIGNED_FETCH 0
+#define CAUSE_FETCH_ACCESS 1
+#define CAUSE_ILLEGAL_INSTRUCTION 2
+#define CAUSE_BREAKPOINT 3
+#define CAUSE_MISALIGNED_LOAD 4
+#define CAUSE_LOAD_ACCESS 5
+#define CAUSE_MISALIGNED_STORE 6
+#define CAUSE_STORE_ACCESS 7
+#define CAUSE_USER_ECALL 8
+#define CAUSE_SUPERVISOR_ECALL 9
+#define CAUSE_MACHINE_ECALL 11
+
+/* ---- program frame ---- */
+
+/* First thing in every program: entry point, trap vector, stack, case number 0. */
+#define TEST_BEGIN                                  \
+        .section .text.init, "ax", @progbits;       \
+        .globl _start;                              \
+_start:                                             \
+        la t0, test_trap_handler;                   \
+        csrw mtvec, t0;                             \
+        la sp, test_stack_top;                      \
+        li s8, 0;                                   \
+        li TESTNUM, 0
+
+/* Last thing in the code: pass, and the shared fail and trap paths. */
+#define TEST_END                                    \
+        TEST_PASS;                                  \
+test_fail:                                          \
+        TEST_FAIL_WITH_GP;                          \
+        .balign 4;                                  \
+test_trap_handler:                                  \
+        beqz s8, test_unexpected_trap;              \
+        csrr s7, mstatus;                           \
+        csrr s9, mcause;                            \
+        csrr s10, mepc;                             \
+        csrr s11, mtval;                            \
+        andi t6, s8, 1;                             \
+        beqz t6, 8882f;                             \
+        li t6, 0x1800;                              \
+        csrs mstatus, t6;                           \
+        addi s8, s8, -1;                            \
+8882:   csrw mepc, s8;                              \
+        li s8, 0;                                   \
+        mret;                                       \
+test_unexpected_trap:                               \
+        li t0, UNEXPECTED_TRAP_FLAG;                \
+        or TESTNUM, TESTNUM, t0;                    \
+        j test_fail;                                \
+        TEST_DATA_SECTIONS
+
+#ifdef EXIT_VIA_HTIF
+#define TEST_PASS                                   \
+        li t0, 1;                                   \
+        la t1, tohost;                              \
+        sd t0, 0(t1);                               \
+8880:   j 8880b
+#define TEST_FAIL_WITH_GP                           \
+        slli t0, TESTNUM, 1;                        \
+        ori t0, t0, 1;                              \
+        la t1, tohost;                              \
+        sd t0, 0(t1);                               \
+8881:   j 8881b
+#define TEST_HTIF_SECTION                           \
+        .section .tohost, "aw", @progbits;          \
+        .balign 64;                                 \
+        .globl tohost;                              \
+        .type tohost, @object;                      \
+        .size tohost, 8;                            \
+tohost: .dword 0;                                   \
+        .balign 64;                                 \
+        .globl fromhost;                            \
+        .type fromhost, @object;                    \
+        .size fromhost, 8;                          \
+fromhost: .dword 0;
+#else
+#define TEST_PASS                                   \
+        li t0, FINISHER_BASE;                       \
+        li t1, FINISHER_PASS;                       \
+        sw t1, 0(t0);                               \
+8880:   j 8880b
+#define TEST_FAIL_WITH_GP                           \
+        li t0, FINISHER_BASE;                       \
+        slli t1, TESTNUM, 16;                       \
+        li t2, FINISHER_FAIL;                       \
+        or t1, t1, t2;                              \
+        sw t1, 0(t0);                               \
+8881:   j 8881b
+#define TEST_HTIF_SECTION
+#endif
+
+#define TEST_DATA_SECTIONS                          \
+        TEST_HTIF_SECTION                           \
+        .section .bss;                              \
+        .balign 16;                                 \
+test_stack: .skip 4096;                             \
+test_stack_top:
+
+/* ---- checks ---- */
+
+/* Compare register `reg` with the constant `want`; fail with case `num` if they differ. */
+#define CHECK(num, reg, want)                       \
+        li TESTNUM, num;                            \
+        li t6, want;                                \
+        bne reg, t6, test_fail
+
+/* Compare register `reg` with the address of `label`. */
+#define CHECK_ADDR(num, reg, label)                 \
+        li TESTNUM, num;                            \
+        la t6, label;                               \
+        bne reg, t6, test_fail
+
+/* Run `code` (a ';'-separated instruction list), then CHECK(num, reg, want). */
+#define TEST_CASE(num, reg, want, code...)          \
+        li TESTNUM, num;                            \
+        code;                                       \
+        CHECK(num, reg, want)
+
+/* Register-register op: a2 = op(a0 = a, a1 = b). */
+#define TEST_RR(num, op, want, a, b)                \
+        TEST_CASE(num, a2, want, li a0, a; li a1, b; op a2, a0, a1)
+
+/* Register-immediate op: a2 = op(a0 = a, imm). */
+#define TEST_RI(num, op, want, a, imm)              \
+        TEST_CASE(num, a2, want, li a0, a; op a2, a0, imm)
+
+/* Same source and destination register: a0 = op(a0 = a, a0). */
+#define TEST_RR_SAME(num, op, want, a)              \
+        TEST_CASE(num, a0, want, li a0, a; op a0, a0, a0)
+
+/* Store register `reg` as spec_observed[index]. */
+#define RECORD_OBSERVED(index, reg)                 \
+        la t6, spec_observed;                       \
+        sd reg, (8 * (index))(t6)
+
+/* ---- expected traps ----
+ * TRAP_CASE runs `code` with the trap recorder armed and checks that the first instruction of
+ * `code` (label 8888b afterwards) trapped with mcause `cause` and mepc at that instruction; the
+ * handler resumes after `code`. mtval is left in s11 for the caller to CHECK.
+ */
+#define TRAP_CASE(num, cause, code...)              \
+        li TESTNUM, num;                            \
+        la s8, 8889f;                               \
+        li s9, -1;                                  \
+8888:   code;                                       \
+8889:   li s8, 0;                                   \
+        CHECK(num, s9, cause);                      \
+        CHECK_ADDR(num, s10, 8888b)
+
+#endif
