@@ -25,8 +25,15 @@ march_of() {
 build_test() { # source output extra-flags...
     src=$1 out=$2
     shift 2
+    # Assemble to an object with a fixed name first: compiling straight to an executable leaves the
+    # driver's random temporary object name in the symbol table (an STT_FILE symbol), which is not
+    # reproducible.
+    obj="${out%.elf}.o"
     # shellcheck disable=SC2086
-    $CC -march="$(march_of "$src")" $COMMON_FLAGS "$@" -o "$out.tmp" "$src"
+    $CC -march="$(march_of "$src")" $COMMON_FLAGS "$@" -c -o "$obj" "$src"
+    # shellcheck disable=SC2086
+    $CC -march="$(march_of "$src")" $COMMON_FLAGS "$@" -o "$out.tmp" "$obj"
+    rm -f "$obj"
     mv "$out.tmp" "$out"
 }
 
@@ -63,5 +70,5 @@ $OBJDUMP -d -M no-aliases "$tmp/rvc.o" |
 for sub in */build.sh; do
     [ -f "$sub" ] || continue
     echo "build.sh: running $sub"
-    sh "$sub"
+    bash "$sub"
 done

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Builds the `rvemu bench` workloads. Called by firmware/build.sh; reproducible (no build id, no paths).
+# Builds the `rvemu bench` workloads. Called by firmware/build.sh; reproducible: no build id, and
+# every object gets a fixed name (the driver's temporary names would land in the symbol table).
 set -euo pipefail
 cd "$(dirname "$0")"
 CC=riscv64-unknown-elf-gcc
-FLAGS="-march=rv64imac_zicsr -mabi=lp64 -mcmodel=medany -O2 -ffreestanding -nostdlib -nostartfiles -static -fno-pic -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-T,link.ld"
+CFLAGS="-march=rv64imac_zicsr -mabi=lp64 -mcmodel=medany -O2 -ffreestanding -fno-pic -g0"
+LDFLAGS="-nostdlib -nostartfiles -static -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-T,link.ld"
+$CC $CFLAGS -c -o start.o start.S
 for w in integer branchy memory; do
-    $CC $FLAGS -o "$w.elf" start.S "$w.c"
+    $CC $CFLAGS -c -o "$w.o" "$w.c"
+    $CC $CFLAGS $LDFLAGS -o "$w.elf" start.o "$w.o"
+    rm -f "$w.o"
 done
+rm -f start.o
