@@ -39,7 +39,7 @@ void hart_init_csrs(int boot)
     csr_write(mcounteren, 7);               /* S/U may read cycle, time, instret (priv 3.1.11) */
 
     /* Sstc: S-mode programs stimecmp itself; else set_timer goes through the CLINT. */
-    int sstc = probe_sstc();
+    int sstc = setup_menvcfg();
     if (boot)
         has_sstc = sstc;
     else if (sstc && !has_sstc)

@@ -108,7 +108,7 @@ extern int has_sstc;
 void enter_next(struct hart *h, unsigned long addr, unsigned long a0, unsigned long a1)
     __attribute__((noreturn));
 unsigned long guarded_ld(unsigned long addr, unsigned long mstatus_set, struct trap_info *t);
-int probe_sstc(void);
+int setup_menvcfg(void);
 extern volatile unsigned int boot_lottery, boot_done;
 
 /* console.c */

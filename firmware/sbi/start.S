@@ -4,6 +4,7 @@
  * QEMU's boot ROM enters here in M-mode on every hart with a0 = hartid, a1 = FDT
  * address, a2 = struct fw_dynamic_info address.
  */
+    .file "start.S"   /* a fixed FILE symbol: keeps the ELF byte-reproducible */
 #include "csr.h"
 #include "platform.h"
 
@@ -150,32 +151,37 @@ guarded_ld:
     ret
 
 /*
- * int probe_sstc(void)
- * Sstc is usable if menvcfg.STCE sticks and stimecmp exists. On success STCE stays set
- * and stimecmp = ~0 (no timer pending); otherwise STCE is cleared. Either CSR may be
- * missing on older harts (illegal instruction), hence the guard.
+ * int setup_menvcfg(void)  (priv 3.1.18)
+ * Let S-mode use what the hart has: Svpbmt (PBMTE), Zicboz (CBZE), Zicbom (CBCFE, and
+ * CBIE = 01: cbo.inval acts as a flush); the fields are WARL, so absent ones read 0.
+ * Returns 1 if Sstc is usable: STCE sticks and stimecmp exists; then STCE stays set and
+ * stimecmp = ~0 (no timer pending). Otherwise STCE is cleared and 0 returned. menvcfg
+ * and stimecmp may not exist at all (illegal instruction), hence the guard.
  */
-    .globl probe_sstc
-probe_sstc:
+    .globl setup_menvcfg
+setup_menvcfg:
     csrr    t0, mtvec
     csrr    t1, mepc
     csrr    t2, mstatus
     la      t3, guard_vector
     csrw    mtvec, t3
     li      t5, 0
-    li      t3, 1
-    slli    t3, t3, 63              /* MENVCFG_STCE */
+    li      t3, 3
+    slli    t3, t3, 62              /* STCE (63) | PBMTE (62) */
+    ori     t3, t3, 0xd0            /* CBZE (7) | CBCFE (6) | CBIE = 01 (5:4) */
     li      a1, -1
     .option push
     .option norvc
     csrs    CSR_MENVCFG, t3
     csrr    a0, CSR_MENVCFG
     bnez    t5, 1f
-    srli    a0, a0, 63
+    srli    a0, a0, 63              /* STCE stuck? */
     beqz    a0, 1f
     csrw    CSR_STIMECMP, a1
     beqz    t5, 2f
 1:  li      a0, 0
+    li      t3, 1
+    slli    t3, t3, 63
     csrc    CSR_MENVCFG, t3
 2:
     .option pop
