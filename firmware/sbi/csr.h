@@ -29,7 +29,7 @@
 #define MIP_MTIP (1UL << 7)
 #define MIP_SEIP (1UL << 9)
 
-/* mcause values (priv 3.1.15, table 3.6) */
+/* mcause values (priv 3.1.15) */
 #define CAUSE_INTERRUPT       (1UL << 63)
 #define IRQ_M_SOFT            3
 #define IRQ_M_TIMER           7

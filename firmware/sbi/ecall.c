@@ -101,7 +101,7 @@ static struct sbiret dbcn_call(unsigned long fid, const unsigned long *a)
         return RET(SBI_ERR_NOT_SUPPORTED, 0);
     if (n == 0)
         return RET(SBI_SUCCESS, 0);
-    /* The buffer is physical memory S-mode may access (SBI ch. 3.3): RAM outside the firmware. */
+    /* The buffer is physical memory S-mode may access (SBI ch. 3.2): RAM outside the firmware. */
     if (a[2] != 0 || !s_range_ok(a[1], n))
         return RET(SBI_ERR_INVALID_PARAM, 0);
     unsigned long i = 0;

@@ -229,7 +229,7 @@ int fdt_parse(const void *fdt, struct platform_info *out)
                 out->mem_count++;
             }
         } else if (w.depth == 2 && streq(w.names[1], "cpus") && type && streq(type, "cpu")) {
-            /* Harts (DT spec 3.7): "reg" is the hart id. */
+            /* Harts (DT spec 3.8): "reg" is the hart id. */
             const unsigned char *reg = prop(props, "reg", &len);
             unsigned int ac = w.acells[1];
             if (reg && ac <= 2 && len >= ac * 4 && is_okay(props)) {

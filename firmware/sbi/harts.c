@@ -122,7 +122,7 @@ static void do_local(unsigned long work)
 }
 
 /*
- * Do `work` on every hart named by (hart_mask, hart_mask_base) (SBI ch. 3.2). Plain IPIs
+ * Do `work` on every hart named by (hart_mask, hart_mask_base) (SBI ch. 3.1). Plain IPIs
  * are posted; fences are waited for, so they are done when the SBI call returns.
  * Harts that are not started have no S-mode state to signal and are skipped.
  */

@@ -49,7 +49,6 @@ void boot_main(unsigned long hartid, unsigned long fdt, unsigned long dyn)
     }
     struct hart *h = &harts[hartid];
     h->state = HSM_STARTED;
-    h->arrived = 1;
 
     /* Platform description: FDT, with virt's layout as the fallback. */
     unsigned long magic;
@@ -70,6 +69,16 @@ void boot_main(unsigned long hartid, unsigned long fdt, unsigned long dyn)
     if (peek(dyn, &magic) && magic == FW_DYNAMIC_MAGIC) {
         next = info->next_addr;
         mode = info->next_mode;
+    }
+
+    if (next == 0 || (next >= FW_BASE && next < FW_BASE + FW_SIZE)) {
+        /* QEMU passes next_addr = 0 when there is no -kernel: nothing to run. */
+        print("\n" FW_NAME ": no next stage to boot (next address ");
+        print_hex(next);
+        print(")\n");
+        finisher_write(FINISHER_FAIL(EXIT_NO_NEXT_STAGE));
+        for (;;)
+            wfi();
     }
 
     hart_init_csrs(1);
@@ -108,6 +117,5 @@ void secondary_main(unsigned long hartid)
 {
     struct hart *h = &harts[hartid];
     hart_init_csrs(0);
-    h->arrived = 1;
     hart_wait_for_start(h);   /* HSM: STOPPED until hart_start */
 }

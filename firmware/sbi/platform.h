@@ -18,5 +18,6 @@
 /* Finisher exit codes this firmware uses. */
 #define EXIT_SYSTEM_FAILURE 1   /* SRST shutdown with reason "system failure" */
 #define EXIT_FATAL_TRAP     2   /* unexpected trap taken in M-mode */
+#define EXIT_NO_NEXT_STAGE  3   /* nothing to boot (no -kernel) */
 
 #endif

@@ -15,7 +15,7 @@
 #define FW_VERSION_MAJOR 0
 #define FW_VERSION_MINOR 1
 
-/* sbi_get_impl_id (SBI ch. 4.9 lists 0..11 as taken): 0x5276 is ASCII "Rv", not in the list. */
+/* sbi_get_impl_id (the SBI ch. 4 table of implementation IDs assigns 0..11): 0x5276 is ASCII "Rv", not in the list. */
 #define SBI_IMPL_ID      0x5276UL
 #define SBI_IMPL_VERSION ((FW_VERSION_MAJOR << 16) | FW_VERSION_MINOR)
 /* sbi_get_spec_version: major in bits 30:24, minor in bits 23:0 (SBI ch. 4.1). */
@@ -37,7 +37,7 @@ struct fw_dynamic_info {
 #define FW_DYNAMIC_MAGIC 0x4942534fUL   /* "OSBI" */
 #define NEXT_MODE_S 1
 
-/* Standard SBI error codes (SBI ch. 3, table 1). */
+/* Standard SBI error codes (SBI ch. 3). */
 #define SBI_SUCCESS                0
 #define SBI_ERR_FAILED            -1
 #define SBI_ERR_NOT_SUPPORTED     -2
@@ -56,7 +56,7 @@ struct fw_dynamic_info {
 #define SBI_EXT_SRST   0x53525354   /* "SRST" */
 #define SBI_EXT_DBCN   0x4442434e   /* "DBCN" */
 
-/* HSM hart states (SBI ch. 9, table 20). */
+/* HSM hart states (SBI ch. 9). */
 #define HSM_STARTED       0
 #define HSM_STOPPED       1
 #define HSM_START_PENDING 2
@@ -81,7 +81,6 @@ struct hart {
     unsigned long hartid;
     volatile int state;              /* HSM state */
     volatile int start_go;           /* set by hart_start once next_addr/next_arg are written */
-    volatile int arrived;            /* the hart reached the firmware */
     unsigned long next_addr, next_arg;
     volatile unsigned long ipi_pending;  /* IPI_* bits */
     volatile unsigned long ipi_req;      /* tickets taken by senders that wait */

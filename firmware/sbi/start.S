@@ -57,13 +57,21 @@ park:
     wfi
     j       park
 
-/* A trap before trap_entry is installed: fail loudly through the finisher. */
+/*
+ * A trap before trap_entry is installed (boot code): report it and fail. Every hart has
+ * its stack by the time it runs anything that can trap.
+ */
     .align 2
 early_trap:
-    li      t0, FINISHER_BASE
-    li      t1, FINISHER_FAIL(EXIT_FATAL_TRAP)
-    sw      t1, 0(t0)
-    j       park
+    la      a0, early_msg
+    csrr    a1, mcause
+    csrr    a2, mepc
+    csrr    a3, mtval
+    call    fatal                   /* does not return */
+
+    .section .rodata
+early_msg:
+    .asciz  "trap during boot"
 
     .text
 /*
