@@ -20,9 +20,46 @@ public sealed unsafe partial class Hart
     {
         if (TakePendingInterrupt()) { }
         if (WaitingForInterrupt) return 0;
-        // Per-instruction tracing runs the hart one step at a time, so the loop below has no trace checks.
-        if (Observer is { WantsInstructions: true }) maxSteps = 1;
+        // Per-instruction tracing steps the hart one instruction at a time around the plain loop,
+        // so the loop itself has no trace checks (zero cost when tracing is off).
+        if (Observer is { WantsInstructions: true } observer) return StepTraced(observer);
+        return Execute(maxSteps);
+    }
 
+    private long StepTraced(IHartObserver observer)
+    {
+        ulong pc = _pc;
+        ulong retiredBefore = InstructionsRetired;
+        bool known = TryPeekInstruction(pc, out uint raw);
+        if (known) observer.Instruction(this, pc, raw, _priv);
+        long steps = Execute(1);
+        if (known && InstructionsRetired != retiredBefore) observer.Retired(this);
+        return steps;
+    }
+
+    /// <summary>The instruction bits at <paramref name="pc"/> as the hart would fetch them, without raising anything.</summary>
+    private bool TryPeekInstruction(ulong pc, out uint raw)
+    {
+        raw = 0;
+        var cause = _pendingCause;
+        var tval = _pendingTval;
+        try
+        {
+            var page = FetchPage(pc, out var region, out ulong pagePhys);
+            if (page is null || region is null || !DecodeAt(pc, region, pagePhys, out var d)) return false;
+            raw = d.Raw;
+            return true;
+        }
+        finally
+        {
+            _pendingCause = cause;
+            _pendingTval = tval;
+        }
+    }
+
+    /// <summary>The interpreter loop proper.</summary>
+    private long Execute(long maxSteps)
+    {
         ulong* x = _x;
         ulong pc = _pc;
         long steps = 0, faults = 0;
@@ -56,8 +93,6 @@ public sealed unsafe partial class Hart
                     d = fresh;
                 }
             }
-            if (Observer is { } obs && maxSteps == 1) obs.Instruction(this, pc, d.Raw, _priv);
-
             ulong npc = pc + d.Length;
             switch (d.Op)
             {

@@ -99,6 +99,8 @@ public interface IHartObserver
     /// <summary>True if per-instruction events are wanted (checked once per chunk, not per instruction).</summary>
     bool WantsInstructions { get; }
     void Instruction(Hart hart, ulong pc, uint raw, PrivilegeMode mode);
+    /// <summary>The instruction last announced by <see cref="Instruction"/> retired (it did not trap).</summary>
+    void Retired(Hart hart);
     void Trap(Hart hart, bool isInterrupt, ulong cause, ulong tval, ulong epc, PrivilegeMode from, PrivilegeMode to, ulong handler);
     void Return(Hart hart, string instruction, ulong target, PrivilegeMode from, PrivilegeMode to);
 }

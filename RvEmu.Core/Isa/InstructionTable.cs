@@ -296,6 +296,30 @@ public static class InstructionTable
         return buckets.Select(b => b.ToArray()).ToArray();
     }
 
+    private static readonly Dictionary<Op, Format> FormatByOp = BuildFormats();
+
+    private static Dictionary<Op, Format> BuildFormats()
+    {
+        var map = new Dictionary<Op, Format>();
+        foreach (var def in All) map.TryAdd(def.Op, def.Format);
+        return map;
+    }
+
+    /// <summary>The register an instruction writes: 'x' or 'f' and its number, or ('-', 0) for none.</summary>
+    public static (char File, int Index) Destination(in DecodedInsn d)
+    {
+        if (!FormatByOp.TryGetValue(d.Op, out var format)) return ('-', 0);
+        int rd = d.Rd == Decoder.SinkRegister ? 0 : d.Rd;
+        return format switch
+        {
+            Format.R or Format.I or Format.Shift or Format.Load or Format.U or Format.Jal or Format.Jalr or Format.Csr
+                or Format.CsrI or Format.Amo or Format.Lr or Format.XFrm or Format.XF or Format.XFF
+                => rd == 0 ? ('-', 0) : ('x', rd),
+            Format.FLoad or Format.FR4 or Format.FRrm or Format.FR or Format.FR1rm or Format.FXrm or Format.FX => ('f', d.Rd),
+            _ => ('-', 0),
+        };
+    }
+
     /// <summary>The table row matching a 32-bit word, or null if the encoding is not in the table.</summary>
     public static InstructionDef? Lookup(uint bits)
     {

@@ -17,14 +17,13 @@ public sealed class TraceLog : IHartObserver, IBusObserver
     private readonly ILogger _log;
     private readonly TraceEvents _events;
     private readonly TraceFilter _filter;
-    private readonly ulong[] _xBefore = new ulong[32];
-    private readonly ulong[] _fBefore = new ulong[32];
     private bool _commitPending;
     private ulong _commitPc;
     private uint _commitRaw;
     private PrivilegeMode _commitMode;
     private ulong _storeAddr, _storeValue;
     private int _storeSize;
+    private (char File, int Index) _destination;
 
     public TraceLog(ILogger log, TraceEvents events, TraceFilter? filter = null)
     {
@@ -58,17 +57,13 @@ public sealed class TraceLog : IHartObserver, IBusObserver
             _log.Information("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}) {Disassembly}", hart.HartId, ModeNumber(mode), pc, Bits(raw), text);
         }
         if (!On(TraceEvents.Commit)) return;
-        for (int i = 0; i < 32; i++)
-        {
-            _xBefore[i] = hart.GetX(i);
-            _fBefore[i] = hart.GetF(i);
-        }
         _commitPending = true;
         _commitPc = pc;
         _commitRaw = raw;
         _commitMode = mode;
         // The memory write of a store is known before it executes: address from rs1 + imm, data from rs2.
         var d = Decoder.Decode(raw);
+        _destination = InstructionTable.Destination(d);
         _storeSize = d.Op switch
         {
             Op.Sb => 1, Op.Sh => 2, Op.Sw or Op.Fsw => 4, Op.Sd or Op.Fsd => 8, _ => 0,
@@ -86,11 +81,10 @@ public sealed class TraceLog : IHartObserver, IBusObserver
     {
         if (!_commitPending) return;
         _commitPending = false;
+        // As Spike's commit log: the destination register is written even when its value does not change.
         var writes = new System.Text.StringBuilder();
-        for (int i = 1; i < 32; i++)
-            if (hart.GetX(i) != _xBefore[i]) writes.Append($" x{i,-2} 0x{hart.GetX(i):x16}");
-        for (int i = 0; i < 32; i++)
-            if (hart.GetF(i) != _fBefore[i]) writes.Append($" f{i,-2} 0x{hart.GetF(i):x16}");
+        if (_destination.File == 'x') writes.Append($" x{_destination.Index,-2} 0x{hart.GetX(_destination.Index):x16}");
+        else if (_destination.File == 'f') writes.Append($" f{_destination.Index,-2} 0x{hart.GetF(_destination.Index):x16}");
         if (_storeSize != 0) writes.Append($" mem 0x{_storeAddr:x16} 0x{_storeValue.ToString($"x{2 * _storeSize}")}");
         _log.Information("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}){Writes}", hart.HartId, ModeNumber(_commitMode), _commitPc, Bits(_commitRaw), writes.ToString());
     }

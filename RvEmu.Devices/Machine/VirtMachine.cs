@@ -174,7 +174,7 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         SetUpHtif();
         _fdtAddress = PlaceDeviceTree();
         _rom = BootRom.Build(_startAddress, _fdtAddress, VirtMemoryMap.KernelBase);
-        Bus.Load(VirtMemoryMap.BootRomBase, _rom);
+        LoadImage(VirtMemoryMap.BootRomBase, _rom);
     }
 
     private void LoadFile(string path, ulong rawBase, out ulong? entry)
@@ -185,6 +185,12 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         {
             var elf = ElfImage.Read(path);
             elf.LoadInto(Bus, path);
+            foreach (var seg in elf.Segments)
+            {
+                var bytes = new byte[Math.Max(seg.MemorySize, (ulong)seg.Data.Length)];
+                seg.Data.CopyTo(bytes, 0);
+                _images.Add((seg.PhysicalAddress, bytes));
+            }
             entry = elf.Entry;
             if (KernelSymbols.Count == 0 || path == _options.KernelPath) KernelSymbols = elf.Symbols;
             return;
@@ -195,8 +201,17 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         if (data.Length == 0) throw new LoadException($"{path}: file is empty");
         if (!Ram.Contains(rawBase, (ulong)data.Length))
             throw new LoadException($"{path}: {data.Length} bytes at 0x{rawBase:x} do not fit in {Ram.Size >> 20} MiB of RAM");
-        Bus.Load(rawBase, data);
+        LoadImage(rawBase, data);
         entry = null;
+    }
+
+    /// <summary>Everything loaded into guest memory at start-up, put back on reset (as QEMU's ROM blobs are).</summary>
+    private readonly List<(ulong Address, byte[] Data)> _images = new();
+
+    private void LoadImage(ulong address, byte[] data)
+    {
+        Bus.Load(address, data);
+        _images.Add((address, data));
     }
 
     private void SetUpHtif()
@@ -221,7 +236,7 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         ulong size = (ulong)DeviceTree.Length;
         ulong addr = (end - size) & ~((2UL << 20) - 1);
         if (addr < Ram.Base) addr = (end - size) & ~7UL;
-        Bus.Load(addr, DeviceTree);
+        LoadImage(addr, DeviceTree);
         return addr;
     }
 
@@ -312,6 +327,9 @@ public sealed class VirtMachine : IMachineControl, IDisposable
     private void ResetNow()
     {
         _resetRequested = false;
+        // A system reset reloads firmware, kernel and device tree, as QEMU does, so firmware that keeps
+        // boot-time state in its image starts afresh. Devices return to their reset state.
+        foreach (var (address, data) in _images) Bus.Load(address, data);
         foreach (var h in Harts) h.Reset(VirtMemoryMap.BootRomBase);
         foreach (var v in _virtio) v.Reset();
     }
