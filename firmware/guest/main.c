@@ -82,6 +82,8 @@ static void setup_memory(void)
     frames_init(start, end);
     for (int i = 0; i < plat.reserved_count; i++)
         frames_reserve(plat.reserved[i].base, plat.reserved[i].size);
+    if ((end - start) / FRAME_SIZE > FRAMES_MAX)
+        kprintf("mem: managing only the first %lu MiB after the kernel\n", (unsigned long)(FRAMES_MAX * FRAME_SIZE >> 20));
     kprintf("mem: kernel 0x%lx..0x%lx; %lu free frames (%lu KiB) from 0x%lx\n", (unsigned long)(uintptr_t)__image_start,
             (unsigned long)(uintptr_t)__image_end, (unsigned long)frames_free_count(),
             (unsigned long)(frames_free_count() * FRAME_SIZE / 1024), (unsigned long)frames_start());

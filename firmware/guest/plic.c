@@ -1,4 +1,4 @@
-/* PLIC register map (PLIC spec §3): priority 4 bytes per source at 0x0, enable bits
+/* PLIC register map (RISC-V PLIC spec 1.0.0, "Memory Map"): priority 4 bytes per source at 0x0, enable bits
  * at 0x2000 + 0x80 * context, threshold at 0x20_0000 + 0x1000 * context and
  * claim/complete 4 bytes above it. */
 #include "plic.h"

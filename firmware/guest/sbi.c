@@ -53,7 +53,7 @@ void sbi_init(void)
     sbi.has_dbcn = sbi_probe(SBI_EXT_DBCN);
 }
 
-/* SBI implementation IDs (SBI spec §4.9). */
+/* SBI implementation IDs (SBI spec, base extension: "SBI Implementation IDs"). */
 const char *sbi_impl_name(long id)
 {
     switch (id) {

@@ -2,6 +2,8 @@
  * OpenSBI enters _start in S-mode at 0x8020_0000 with a0 = hart id, a1 = FDT address,
  * satp = 0 (Bare) and interrupts disabled. */
 
+    .file "start.S"   /* a fixed STT_FILE name: otherwise the temporary object name leaks into the ELF */
+
     .section .text.start, "ax"
     .globl _start
 _start:

@@ -34,7 +34,8 @@ void irq_register(uint32_t source, irq_handler fn, void *ctx)
     plic_enable(source, 1);
 }
 
-/* PLIC spec §7: claim, handle, complete; loop until nothing more is pending. */
+/* PLIC spec "Interrupt Claim Process" / "Interrupt Completion": claim, handle,
+ * complete; loop until nothing more is pending. */
 static void external_interrupt(void)
 {
     uint32_t source = plic_claim();

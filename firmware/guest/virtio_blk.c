@@ -207,7 +207,7 @@ int blk_submit(struct virtio_blk *blk, uint32_t type, uint64_t sector, void *dat
 
     /* §5.2.6: header (device-readable), data, status (device-writable). The header
      * and the status byte get descriptors of their own, as legacy devices without
-     * VIRTIO_F_ANY_LAYOUT require (§5.2.6.3). */
+     * VIRTIO_F_ANY_LAYOUT require (§5.2.6.4). */
     struct virtq_buf bufs[3];
     unsigned n = 0;
     bufs[n++] = (struct virtq_buf){ s->hdr, sizeof(*s->hdr), false };
