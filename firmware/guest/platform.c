@@ -67,6 +67,14 @@ static void find_reserved(void)
             kprintf("fdt: reserved 0x%lx..0x%lx (%s)\n", (unsigned long)base, (unsigned long)(base + size), path);
         }
     }
+    /* An initrd loaded by the boot loader (/chosen linux,initrd-start/end). */
+    int chosen = fdt_find_path("/chosen");
+    uint64_t start, end;
+    if (fdt_getprop_uint(chosen, "linux,initrd-start", &start) && fdt_getprop_uint(chosen, "linux,initrd-end", &end) &&
+        end > start) {
+        add_reserved(start, end - start);
+        kprintf("fdt: initrd 0x%lx..0x%lx\n", (unsigned long)start, (unsigned long)end);
+    }
     add_reserved(fdt_address(), fdt_totalsize());
 }
 
