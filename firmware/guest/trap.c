@@ -22,7 +22,7 @@ static volatile bool timer_fired;
 void trap_init(void)
 {
     sbi_set_timer(UINT64_MAX); /* no timer event until wait_for arms one */
-    csr_set(sie, SIE_SEIE | SIE_STIE);
+    csr_set(sie, SIE_SEIE);
 }
 
 void irq_register(uint32_t source, irq_handler fn, void *ctx)
@@ -34,24 +34,33 @@ void irq_register(uint32_t source, irq_handler fn, void *ctx)
     plic_enable(source, 1);
 }
 
+/* A level that stays asserted although claiming and handling find nothing to do would
+ * re-enter the trap forever; this many empty external interrupts in a row end the run. */
+#define STORM_LIMIT 100000
+
 /* PLIC spec "Interrupt Claim Process" / "Interrupt Completion": claim, handle,
  * complete; loop until nothing more is pending. */
 static void external_interrupt(void)
 {
+    static uint32_t empty_run;
+    bool work = false;
     uint32_t source = plic_claim();
-    if (source == 0) {
+    if (source == 0)
         trap_stats.spurious++;
-        return;
-    }
-    do {
+    while (source != 0) {
         trap_stats.external++;
         if (source < MAX_IRQ && handlers[source].fn)
-            handlers[source].fn(handlers[source].ctx);
+            work |= handlers[source].fn(handlers[source].ctx);
         else
             trap_stats.spurious++;
         plic_complete(source);
         source = plic_claim();
-    } while (source != 0);
+    }
+    if (work)
+        empty_run = 0;
+    else if (++empty_run == STORM_LIMIT)
+        guest_fail(EXIT_INTERNAL, "interrupt storm: %u external interrupts in a row found nothing to do "
+                                  "(PLIC claim 0, or no used buffers to harvest)", STORM_LIMIT);
 }
 
 static const char *exception_name(uint64_t cause)
@@ -87,6 +96,8 @@ void trap_handler(struct trap_frame *f)
             trap_stats.timer++;
             timer_fired = true;
             sbi_set_timer(UINT64_MAX); /* clears sip.STIP */
+            /* One event per arming: should STIP stay set anyway, it must not livelock us. */
+            csr_clear(sie, SIE_STIE);
             return;
         }
         guest_fail(EXIT_INTERNAL, "unexpected interrupt %lu at sepc 0x%lx", (unsigned long)code,
@@ -102,6 +113,7 @@ bool wait_for(bool (*done)(void *arg), void *arg, uint64_t timeout_ticks)
     bool ok;
     timer_fired = false;
     sbi_set_timer(rdtime() + timeout_ticks);
+    csr_set(sie, SIE_STIE);
     /* The condition is tested with sstatus.SIE = 0 so an interrupt cannot slip in
      * between the test and the wfi: wfi still wakes up for an interrupt that is
      * pending and enabled in sie, whatever sstatus.SIE says (privileged spec 3.3.3).
@@ -119,6 +131,7 @@ bool wait_for(bool (*done)(void *arg), void *arg, uint64_t timeout_ticks)
         csr_set(sstatus, SSTATUS_SIE);
         csr_clear(sstatus, SSTATUS_SIE);
     }
+    csr_clear(sie, SIE_STIE);
     sbi_set_timer(UINT64_MAX);
     return ok;
 }

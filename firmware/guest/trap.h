@@ -15,7 +15,8 @@ struct trap_frame {
     uint64_t stval;
 };
 
-typedef void (*irq_handler)(void *ctx);
+/* Returns true if the interrupt had a cause (work was found), false if it was empty. */
+typedef bool (*irq_handler)(void *ctx);
 
 /* Counters, for the final report. */
 struct trap_stats {
@@ -26,8 +27,8 @@ struct trap_stats {
 
 extern struct trap_stats trap_stats;
 
-/* Enables supervisor external and timer interrupts in sie (sstatus.SIE stays 0 except
- * inside wait_for: see there). */
+/* Enables supervisor external interrupts in sie (the timer's STIE only while wait_for
+ * has a timeout armed; sstatus.SIE stays 0 except inside wait_for: see there). */
 void trap_init(void);
 /* Routes PLIC `source` to `fn(ctx)` and enables it at priority 1. */
 void irq_register(uint32_t source, irq_handler fn, void *ctx);

@@ -219,7 +219,7 @@ static void free_chain(struct virtq *vq, uint16_t head)
     vq->num_free = (uint16_t)(vq->num_free + count);
 }
 
-void virtio_handle_interrupt(struct virtio_dev *dev, virtq_complete_fn complete)
+bool virtio_handle_interrupt(struct virtio_dev *dev, virtq_complete_fn complete)
 {
     struct virtq *vq = &dev->vq;
     /* §4.2.3.4: read InterruptStatus, acknowledge what we handle. Acknowledging
@@ -230,8 +230,12 @@ void virtio_handle_interrupt(struct virtio_dev *dev, virtq_complete_fn complete)
     dev->interrupts++;
     if (isr & VIRTIO_INT_CONFIG_CHANGE)
         dev->config_changes++;
+    /* Only used buffers count as work: a status bit that stays set without anything to
+     * harvest (e.g. an acknowledge that does not take effect) must look empty to the
+     * storm check in trap.c. */
+    bool work = false;
     if (vq->num == 0)
-        return;
+        return work;
     /* §2.7.14: consume used elements up to used->idx; read barrier between the index
      * and the elements it publishes. */
     for (;;) {
@@ -239,6 +243,7 @@ void virtio_handle_interrupt(struct virtio_dev *dev, virtq_complete_fn complete)
         if (used_idx == vq->last_used)
             break;
         rmb();
+        work = true;
         volatile struct virtq_used_elem *e = &vq->used->ring[vq->last_used % vq->num];
         uint32_t id = e->id, len = e->len;
         vq->last_used++;
@@ -248,4 +253,5 @@ void virtio_handle_interrupt(struct virtio_dev *dev, virtq_complete_fn complete)
         }
         free_chain(vq, (uint16_t)id);
     }
+    return work;
 }

@@ -145,7 +145,8 @@ struct virtq_buf {
  * Returns the head descriptor index, or -1 if there are not enough free descriptors. */
 int virtq_submit(struct virtio_dev *dev, const struct virtq_buf *bufs, unsigned n);
 /* Interrupt-side handling (§4.2.3.4): read InterruptStatus, acknowledge it, harvest the
- * used ring, calling `complete` for each used chain and freeing its descriptors. */
-void virtio_handle_interrupt(struct virtio_dev *dev, virtq_complete_fn complete);
+ * used ring, calling `complete` for each used chain and freeing its descriptors.
+ * Returns true if at least one used buffer was harvested. */
+bool virtio_handle_interrupt(struct virtio_dev *dev, virtq_complete_fn complete);
 
 #endif

@@ -130,10 +130,10 @@ static bool blk_complete(struct virtio_dev *dev, uint16_t head, uint32_t len)
     return true;
 }
 
-static void blk_interrupt(void *ctx)
+static bool blk_interrupt(void *ctx)
 {
     struct virtio_blk *blk = ctx;
-    virtio_handle_interrupt(&blk->dev, blk_complete);
+    return virtio_handle_interrupt(&blk->dev, blk_complete);
 }
 
 bool blk_init(struct virtio_blk *blk, int index, const char **why)
