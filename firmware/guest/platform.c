@@ -177,7 +177,9 @@ static void find_virtio(void)
             kprintf("fdt: %s: no usable reg/interrupts, skipped\n", path);
             continue;
         }
-        if (fdt_interrupt_parent(n) != plat.plic_node)
+        if (v.irq == 0 || v.irq > plat.plic_ndev)
+            kprintf("fdt: %s: interrupt %u is not a PLIC source (1..%u), skipped\n", path, v.irq, plat.plic_ndev);
+        else if (fdt_interrupt_parent(n) != plat.plic_node)
             kprintf("fdt: %s: interrupt parent is not the PLIC, skipped\n", path);
         else if (plat.virtio_count == MAX_VIRTIO)
             kprintf("fdt: %s: too many virtio nodes, skipped\n", path);
