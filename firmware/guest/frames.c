@@ -1,0 +1,84 @@
+/* One bit per 4 KiB frame (1 = used); first-fit search for contiguous runs. The
+ * kernel runs with satp = Bare, so an allocated frame's address is both the pointer
+ * the CPU uses and the physical address a DMA device is given. */
+#include "frames.h"
+
+#include <stdbool.h>
+
+#include "string.h"
+
+static uint64_t bitmap[FRAMES_MAX / 64];
+static uint64_t base;
+static size_t nframes;
+static size_t nfree;
+
+static bool used(size_t i) { return (bitmap[i / 64] >> (i % 64)) & 1; }
+static void set_used(size_t i) { bitmap[i / 64] |= 1ULL << (i % 64); }
+static void set_free(size_t i) { bitmap[i / 64] &= ~(1ULL << (i % 64)); }
+
+void frames_init(uint64_t start, uint64_t end)
+{
+    base = (start + FRAME_SIZE - 1) & ~(FRAME_SIZE - 1);
+    end &= ~(FRAME_SIZE - 1);
+    nframes = end > base ? (size_t)((end - base) / FRAME_SIZE) : 0;
+    if (nframes > FRAMES_MAX)
+        nframes = FRAMES_MAX;
+    memset(bitmap, 0, sizeof(bitmap));
+    nfree = nframes;
+}
+
+void frames_reserve(uint64_t rbase, uint64_t size)
+{
+    if (size == 0)
+        return;
+    uint64_t top = base + nframes * FRAME_SIZE;
+    uint64_t rend = rbase + size < rbase ? UINT64_MAX : rbase + size;
+    if (rend <= base || rbase >= top)
+        return;
+    size_t first = rbase <= base ? 0 : (size_t)((rbase - base) / FRAME_SIZE);
+    size_t last = rend >= top ? nframes : (size_t)((rend - base + FRAME_SIZE - 1) / FRAME_SIZE);
+    for (size_t i = first; i < last; i++) {
+        if (!used(i)) {
+            set_used(i);
+            nfree--;
+        }
+    }
+}
+
+void *frames_alloc(size_t count)
+{
+    if (count == 0)
+        return NULL;
+    size_t run = 0;
+    for (size_t i = 0; i < nframes; i++) {
+        run = used(i) ? 0 : run + 1;
+        if (run == count) {
+            size_t first = i + 1 - count;
+            for (size_t j = first; j <= i; j++)
+                set_used(j);
+            nfree -= count;
+            void *p = (void *)(uintptr_t)(base + first * FRAME_SIZE);
+            memset(p, 0, count * FRAME_SIZE);
+            return p;
+        }
+    }
+    return NULL;
+}
+
+void frames_free(void *p, size_t count)
+{
+    uint64_t a = (uint64_t)(uintptr_t)p;
+    if (a < base || (a - base) % FRAME_SIZE != 0)
+        return;
+    size_t first = (size_t)((a - base) / FRAME_SIZE);
+    for (size_t i = first; i < first + count && i < nframes; i++) {
+        if (used(i)) {
+            set_free(i);
+            nfree++;
+        }
+    }
+}
+
+size_t frames_free_count(void) { return nfree; }
+size_t frames_total(void) { return nframes; }
+uint64_t frames_start(void) { return base; }
