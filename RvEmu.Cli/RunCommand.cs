@@ -13,7 +13,7 @@ internal static class RunCommand
     public static Command Create()
     {
         var kernel = new Option<string?>("--kernel", "-k") { Description = "Kernel to boot: an RV64 ELF (loaded at its physical addresses) or a raw binary", HelpName = "FILE" };
-        var bios = new Option<string?>("--bios") { Description = "M-mode firmware at 0x80000000 ('none': run the kernel in M-mode at the DRAM base)", HelpName = "none|PATH" };
+        var bios = new Option<string>("--bios") { Description = "M-mode firmware at 0x80000000: 'default' is RvEmu's own SBI firmware (built in), 'none' runs the kernel directly in M-mode", HelpName = "default|none|PATH", DefaultValueFactory = _ => "default" };
         var memory = new Option<string>("--memory", "-m") { Description = "Guest RAM size, e.g. 128M, 1G (a bare number is MiB)", HelpName = "SIZE", DefaultValueFactory = _ => "128M" };
         var signature = new Option<string?>("--signature") { Description = "When the guest stops, write the words between the ELF symbols begin_signature and end_signature, one 32-bit hex word per line", HelpName = "FILE" };
         var maxInsns = new Option<ulong?>("--max-instructions") { Description = $"Stop after N instructions (exit code {LimitExitCode})", HelpName = "N" };
@@ -35,12 +35,13 @@ internal static class RunCommand
                 throw new UsageException($"--memory: '{p.GetValue(memory)}' is not a size (examples: 128M, 1G)");
             double? seconds = p.GetValue(timeout);
             if (seconds is <= 0 or double.NaN) throw new UsageException("--timeout: must be a positive number of seconds");
-            string? biosValue = p.GetValue(bios);
+            string biosValue = p.GetValue(bios)!;
             var options = new MachineOptions
             {
                 MemorySize = memBytes,
                 KernelPath = p.GetValue(kernel),
-                BiosPath = biosValue is null || biosValue == "none" ? null : biosValue,
+                BiosPath = biosValue is "none" or "default" ? null : biosValue,
+                BiosImage = biosValue == "default" ? BundledFirmware.Sbi : null,
                 MaxInstructions = p.GetValue(maxInsns),
                 Timeout = seconds is { } s ? TimeSpan.FromSeconds(s) : null,
                 Deterministic = p.GetValue(icount),
@@ -48,7 +49,16 @@ internal static class RunCommand
                 Drives = ParseDrives(p.GetValue(drive) ?? Array.Empty<string>()),
             };
             if (p.GetValue(dumpDtb) is { } dtbPath) return DumpDtb(options, dtbPath);
-            if (options.KernelPath is null && options.BiosPath is null)
+            using var bundle = new ScratchDirectory();
+            if (options.KernelPath is null && biosValue == "default")
+            {
+                // No kernel: boot the bundled guest on a scratch copy of the bundled disk (the copy keeps
+                // the demo repeatable and never changes a file the user did not name).
+                options.KernelPath = bundle.Write("guest.elf", BundledFirmware.GuestElf);
+                if (options.Drives.Count == 0) options.Drives = new[] { new DriveOptions { Path = bundle.Write("disk.img", BundledFirmware.Disk) } };
+                Console.Error.WriteLine("rvemu: no --kernel given: booting the bundled guest with RvEmu's SBI firmware, on a scratch copy of the bundled disk");
+            }
+            if (options.KernelPath is null && !options.HasBios)
                 throw new UsageException("nothing to run: give --kernel FILE (see 'rvemu run --help')");
             options.Log = trace.BuildDiagnostics(p);
             options.Trace = trace.BuildTrace(p, out var traceLogger);
@@ -79,6 +89,25 @@ internal static class RunCommand
             return result.Reason == ExitReason.HostStop ? 130 : LimitExitCode;
         }
         return result.ExitCode;
+    }
+
+    /// <summary>A temporary directory for the bundled guest's files, removed when the run ends.</summary>
+    private sealed class ScratchDirectory : IDisposable
+    {
+        private string? _path;
+
+        public string Write(string name, byte[] data)
+        {
+            _path ??= Directory.CreateTempSubdirectory("rvemu-").FullName;
+            string file = Path.Combine(_path, name);
+            File.WriteAllBytes(file, data);
+            return file;
+        }
+
+        public void Dispose()
+        {
+            if (_path is not null) Directory.Delete(_path, recursive: true);
+        }
     }
 
     private static IReadOnlyList<DriveOptions> ParseDrives(string[] specs)

@@ -6,8 +6,17 @@ public sealed class MachineOptions
     /// <summary>Guest RAM size in bytes (multiple of 4 KiB).</summary>
     public ulong MemorySize { get; set; } = VirtMemoryMap.DefaultDramSize;
 
-    /// <summary>Firmware loaded at the start of DRAM; null runs the kernel directly in M-mode (-bios none).</summary>
+    /// <summary>Firmware file loaded at the start of DRAM (ELF or raw); takes precedence over <see cref="BiosImage"/>.</summary>
     public string? BiosPath { get; set; }
+
+    /// <summary>
+    /// Raw firmware image for the start of DRAM when <see cref="BiosPath"/> is null (e.g. <see cref="BundledFirmware.Sbi"/>).
+    /// With neither, the kernel runs directly in M-mode (-bios none).
+    /// </summary>
+    public byte[]? BiosImage { get; set; }
+
+    /// <summary>True if some firmware will be loaded.</summary>
+    public bool HasBios => BiosPath is not null || BiosImage is not null;
 
     /// <summary>The kernel (ELF, or raw binary at the DRAM base or 0x8020_0000 when firmware is present).</summary>
     public string? KernelPath { get; set; }

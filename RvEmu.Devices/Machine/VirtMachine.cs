@@ -156,18 +156,27 @@ public sealed class VirtMachine : IMachineControl, IDisposable
     {
         ulong kernelRawBase = VirtMemoryMap.DramBase;
         _startAddress = VirtMemoryMap.DramBase;
+        (ulong Start, ulong End)? firmware = null;
         if (_options.BiosPath is { } bios)
         {
-            LoadFile(bios, VirtMemoryMap.DramBase, out ulong? entry);
+            firmware = LoadFile(bios, VirtMemoryMap.DramBase, out ulong? entry);
             _startAddress = entry ?? VirtMemoryMap.DramBase;
-            kernelRawBase = VirtMemoryMap.KernelBase;
         }
+        else if (_options.BiosImage is { } image)
+        {
+            if (!Ram.Contains(VirtMemoryMap.DramBase, (ulong)image.Length)) throw new LoadException("the firmware image does not fit in RAM");
+            LoadImage(VirtMemoryMap.DramBase, image);
+            firmware = (VirtMemoryMap.DramBase, VirtMemoryMap.DramBase + (ulong)image.Length);
+        }
+        if (firmware is not null) kernelRawBase = VirtMemoryMap.KernelBase;
         if (_options.KernelPath is { } kernel)
         {
-            LoadFile(kernel, kernelRawBase, out ulong? entry);
-            if (_options.BiosPath is null) _startAddress = entry ?? kernelRawBase;
+            var span = LoadFile(kernel, kernelRawBase, out ulong? entry);
+            if (firmware is { } fw && span.Start < fw.End && fw.Start < span.End)
+                throw new LoadException($"{kernel}: loads at 0x{span.Start:x}..0x{span.End:x}, over the firmware at 0x{fw.Start:x}..0x{fw.End:x} (a bare-metal M-mode program needs --bios none)");
+            if (firmware is null) _startAddress = entry ?? kernelRawBase;
         }
-        else if (_options.BiosPath is null)
+        else if (firmware is null)
         {
             throw new LoadException("nothing to run: give --kernel or --bios");
         }
@@ -177,7 +186,8 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         LoadImage(VirtMemoryMap.BootRomBase, _rom);
     }
 
-    private void LoadFile(string path, ulong rawBase, out ulong? entry)
+    /// <summary>Load an ELF or raw file; returns the physical span it occupies.</summary>
+    private (ulong Start, ulong End) LoadFile(string path, ulong rawBase, out ulong? entry)
     {
         if (Directory.Exists(path)) throw new LoadException($"{path}: is a directory, not a file");
         if (!File.Exists(path)) throw new LoadException($"{path}: no such file");
@@ -185,15 +195,18 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         {
             var elf = ElfImage.Read(path);
             elf.LoadInto(Bus, path);
+            ulong lo = ulong.MaxValue, hi = 0;
             foreach (var seg in elf.Segments)
             {
                 var bytes = new byte[Math.Max(seg.MemorySize, (ulong)seg.Data.Length)];
                 seg.Data.CopyTo(bytes, 0);
                 _images.Add((seg.PhysicalAddress, bytes));
+                lo = Math.Min(lo, seg.PhysicalAddress);
+                hi = Math.Max(hi, seg.PhysicalAddress + (ulong)bytes.Length);
             }
             entry = elf.Entry;
             if (KernelSymbols.Count == 0 || path == _options.KernelPath) KernelSymbols = elf.Symbols;
-            return;
+            return (lo, hi);
         }
         byte[] data;
         try { data = File.ReadAllBytes(path); }
@@ -203,6 +216,7 @@ public sealed class VirtMachine : IMachineControl, IDisposable
             throw new LoadException($"{path}: {data.Length} bytes at 0x{rawBase:x} do not fit in {Ram.Size >> 20} MiB of RAM");
         LoadImage(rawBase, data);
         entry = null;
+        return (rawBase, rawBase + (ulong)data.Length);
     }
 
     /// <summary>Everything loaded into guest memory at start-up, put back on reset (as QEMU's ROM blobs are).</summary>
