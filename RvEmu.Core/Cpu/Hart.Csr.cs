@@ -66,7 +66,9 @@ public sealed partial class Hart
     internal void SetLine(int irq, bool level)
     {
         ulong bit = 1UL << irq;
+        ulong old = _mipLines;
         _mipLines = level ? _mipLines | bit : _mipLines & ~bit;
+        if (old != _mipLines) _endChunk = true; // let the interrupt be taken right after the access that raised it
     }
 
     /// <summary>An <see cref="Bus.IIrqLine"/> that drives interrupt <paramref name="irq"/> of this hart.</summary>

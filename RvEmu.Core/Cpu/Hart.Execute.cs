@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using RvEmu.Core.Bus;
 using RvEmu.Core.Isa;
 
@@ -72,6 +74,7 @@ public sealed unsafe partial class Hart
         while (steps < maxSteps)
         {
             steps++;
+            ulong npc = pc;
             if ((pc & ~PageMask) != pageTag)
             {
                 var p = FetchPage(pc, out region, out pagePhys);
@@ -79,7 +82,8 @@ public sealed unsafe partial class Hart
                 page = p;
                 pageTag = pc & ~PageMask;
             }
-            ref DecodedInsn d = ref page[(int)(pc & PageMask) >> 1];
+            // The slot index is below SlotsPerPage by construction, so skip the bounds check.
+            ref DecodedInsn d = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), (int)(pc & PageMask) >> 1);
             if (d.Op == Op.Undecoded)
             {
                 if (!DecodeAt(pc, region!, pagePhys, out var fresh)) goto trap;
@@ -93,7 +97,7 @@ public sealed unsafe partial class Hart
                     d = fresh;
                 }
             }
-            ulong npc = pc + d.Length;
+            npc = pc + d.Length;
             switch (d.Op)
             {
                 // ---- RV64I ----
@@ -203,6 +207,12 @@ public sealed unsafe partial class Hart
         illegal:
             Raise(ExceptionCause.IllegalInstruction, d.Raw);
         trap:
+            if (_pendingCause == EndOfChunk)
+            {
+                // Not a trap: a device access completed and asked the run loop to return (see RequestChunkEnd).
+                pc = npc;
+                goto endChunk;
+            }
             faults++;
             TakePendingException(pc);
             pc = _pc;

@@ -171,9 +171,14 @@ public sealed unsafe partial class Hart
             // Translate every byte first so that a fault leaves memory unchanged.
             for (int i = 0; i < size; i++)
                 if (!Translate(va + (ulong)i, AccessType.Store, DataMode, out _, out _)) return false;
+            bool endChunk = false;
             for (int i = 0; i < size; i++)
-                if (!StoreSlow(va + (ulong)i, 1, value >> (8 * i))) return false;
-            return true;
+            {
+                if (StoreSlow(va + (ulong)i, 1, value >> (8 * i))) continue;
+                if (_pendingCause != EndOfChunk) return false;
+                endChunk = true; // finish the remaining bytes first
+            }
+            return !endChunk || Raise(EndOfChunk, 0);
         }
         if (!Translate(va, AccessType.Store, DataMode, out ulong pa, out bool cacheable)) return false;
         if (_reservation != NoReservation && (pa & ~7UL) == _reservation) _reservation = NoReservation;
@@ -203,7 +208,7 @@ public sealed unsafe partial class Hart
             return true;
         }
         if (!_bus.Write(pa, size, value)) return Raise(ExceptionCause.StoreAccessFault, va);
-        return true;
+        return ContinueAfterDeviceAccess();
     }
 
     /// <summary>Physical address for an atomic access (LR/SC/AMO) at an aligned <paramref name="va"/>, or false with an exception raised.</summary>

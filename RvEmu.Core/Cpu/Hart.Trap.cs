@@ -7,6 +7,26 @@ public sealed partial class Hart
     private ExceptionCause _pendingCause;
     private ulong _pendingTval;
 
+    /// <summary>
+    /// Pseudo-cause used by the memory slow path after a device access when the machine asked for the
+    /// chunk to end (an interrupt line changed, the guest asked to power off): the access completed,
+    /// the instruction retires, and <see cref="Run"/> returns so interrupts and exits are seen at once.
+    /// </summary>
+    internal const ExceptionCause EndOfChunk = (ExceptionCause)0xff;
+
+    private bool _endChunk;
+
+    /// <summary>Ask the hart to return from <see cref="Run"/> after its current device access (any thread-safe caller on the emulation thread).</summary>
+    public void RequestChunkEnd() => _endChunk = true;
+
+    /// <summary>Called after every device access: end the chunk if someone asked. Returns false (with <see cref="EndOfChunk"/>) to do so.</summary>
+    private bool ContinueAfterDeviceAccess()
+    {
+        if (!_endChunk) return true;
+        _endChunk = false;
+        return Raise(EndOfChunk, 0);
+    }
+
     /// <summary>Record an exception for the current instruction. Always returns false, for "return Raise(...)".</summary>
     private bool Raise(ExceptionCause cause, ulong tval)
     {

@@ -334,9 +334,14 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         _exitRequested = true;
         _exitCode = exitCode;
         _exitMessage = reason;
+        foreach (var h in Harts) h.RequestChunkEnd();
     }
 
-    void IMachineControl.RequestReset() => _resetRequested = true;
+    void IMachineControl.RequestReset()
+    {
+        _resetRequested = true;
+        foreach (var h in Harts) h.RequestChunkEnd();
+    }
 
     private void ResetNow()
     {
