@@ -2,6 +2,7 @@ using RvEmu.Core.Bus;
 using RvEmu.Core.Cpu;
 using RvEmu.Core.Loader;
 using RvEmu.Core.Timing;
+using RvEmu.Core.Tracing;
 using RvEmu.Devices.Virtio;
 
 namespace RvEmu.Devices.Machine;
@@ -121,6 +122,11 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         {
             var transport = new VirtioMmioTransport(Bus, Plic.Source(VirtMemoryMap.VirtioIrqBase + slot), devices[slot], legacy[slot], warn,
                 $"virtio{slot}");
+            if (options.Trace is { } trace && (trace.Events & TraceEvents.Virtio) != 0)
+            {
+                transport.Trace = message => trace.Virtio(transport.Name, message);
+                if (devices[slot] is VirtioBlockDevice blk) blk.Trace = message => trace.Virtio(transport.Name, message);
+            }
             Bus.AddDevice(VirtMemoryMap.VirtioSlotBase(slot), VirtMemoryMap.VirtioSize, transport);
             _polled.Add(transport);
             _virtio.Add(transport);

@@ -101,6 +101,12 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IDisposable
 
     public void Reset() => _current = null;
 
+    /// <summary>Receives one trace line per completed request; null when not tracing.</summary>
+    public Action<string>? Trace { get; set; }
+
+    private uint _requestType;
+    private ulong _requestSector;
+
     public bool ProcessQueue(int queueIndex, SplitVirtqueue queue)
     {
         if (queueIndex != 0) return false;
@@ -133,6 +139,8 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IDisposable
         }
         uint type = BinaryPrimitives.ReadUInt32LittleEndian(header);
         ulong sector = BinaryPrimitives.ReadUInt64LittleEndian(header[8..]);
+        _requestType = type;
+        _requestSector = sector;
         switch (type)
         {
             case TypeIn:
@@ -206,10 +214,21 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IDisposable
     private void Complete(DescriptorChain chain, SplitVirtqueue queue, byte status, uint dataWritten)
     {
         _current = null;
+        Trace?.Invoke($"{Name}: request {RequestName(_requestType)} sector {_requestSector} length {chain.ReadableLength + chain.WritableLength - HeaderSize - 1} status {StatusName(status)}");
         ReadOnlySpan<byte> s = [status];
         if (!chain.Write(chain.WritableLength - 1, s)) { queue.Fail("status byte is outside RAM"); return; }
         queue.PushUsed(chain.Head, dataWritten + 1);
     }
+
+    private static string RequestName(uint type) => type switch
+    {
+        TypeIn => "IN", TypeOut => "OUT", TypeFlush => "FLUSH", TypeGetId => "GET_ID", _ => $"type {type}",
+    };
+
+    private static string StatusName(byte status) => status switch
+    {
+        StatusOk => "OK", StatusIoError => "IOERR", StatusUnsupported => "UNSUPP", _ => $"{status}",
+    };
 
     /// <summary>Run a host file operation; a host error becomes IOERR for the guest and one warning.</summary>
     private bool HostIo(Action operation)

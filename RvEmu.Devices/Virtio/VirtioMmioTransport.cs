@@ -80,6 +80,9 @@ public sealed class VirtioMmioTransport : IMmioDevice, IPolledDevice
     /// <summary>Feature bits in effect: those the driver wrote that the device offers.</summary>
     public ulong NegotiatedFeatures => _driverFeatures & _offered;
 
+    /// <summary>Receives virtio trace events (notifications, interrupts); null when not tracing.</summary>
+    public Action<string>? Trace { get; set; }
+
     /// <summary>The device status register.</summary>
     public VirtioStatus Status => (VirtioStatus)_status;
 
@@ -318,6 +321,7 @@ public sealed class VirtioMmioTransport : IMmioDevice, IPolledDevice
 
     private void Notify(uint queueIndex)
     {
+        Trace?.Invoke($"{Name}: notify queue {queueIndex}");
         if (queueIndex < (uint)_queues.Length) RunQueue((int)queueIndex);
     }
 
@@ -367,6 +371,7 @@ public sealed class VirtioMmioTransport : IMmioDevice, IPolledDevice
         bool level = _interruptStatus != 0;
         if (level == _irqLevel) return;
         _irqLevel = level;
+        if (level) Trace?.Invoke($"{Name}: interrupt raised (InterruptStatus 0x{_interruptStatus:x})");
         _irq.Set(level);
     }
 
