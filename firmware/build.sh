@@ -14,27 +14,29 @@ OBJDUMP=${RISCV_OBJDUMP:-riscv64-unknown-elf-objdump}
 export LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH=0
 
 # No debug info; paths are relative and mapped anyway, so the build directory never leaks in.
-COMMON_FLAGS="-mabi=lp64 -mcmodel=medany -nostdlib -nostartfiles -static -Wl,--build-id=none
-  -Wl,--no-warn-rwx-segments -Wa,-mpriv-spec=1.12 -ffile-prefix-map=$here/= -fdebug-prefix-map=$here/= -g0 -I common -T common/link.ld"
+ASFLAGS="-mabi=lp64 -mcmodel=medany -Wa,-mpriv-spec=1.12 -ffile-prefix-map=$here/= -fdebug-prefix-map=$here/= -g0 -I common"
+LDFLAGS="-nostdlib -nostartfiles -static -Wl,--build-id=none -Wl,--no-warn-rwx-segments -T $here/common/link.ld"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
 # The ISA a test is assembled for: a line "// march: ..." in the source, else rv64gc.
 march_of() {
     sed -n 's|^// march: *\([a-z0-9_]*\).*|\1|p' "$1" | head -n 1 | grep . || echo rv64gc
 }
 
+# Assemble, then link from inside the temporary directory: the linker records the object's name
+# in the symbol table, so it must not be gcc's random temporary name or an absolute path.
 build_test() { # source output extra-flags...
     src=$1 out=$2
     shift 2
-    # Assemble to an object with a fixed name first: compiling straight to an executable leaves the
-    # driver's random temporary object name in the symbol table (an STT_FILE symbol), which is not
-    # reproducible.
-    obj="${out%.elf}.o"
+    obj=$(basename "${out%.elf}").o
+    march=$(march_of "$src")
     # shellcheck disable=SC2086
-    $CC -march="$(march_of "$src")" $COMMON_FLAGS "$@" -c -o "$obj" "$src"
+    $CC -march="$march" $ASFLAGS "$@" -c -o "$tmp/$obj" "$src"
     # shellcheck disable=SC2086
-    $CC -march="$(march_of "$src")" $COMMON_FLAGS "$@" -o "$out.tmp" "$obj"
-    rm -f "$obj"
-    mv "$out.tmp" "$out"
+    (cd "$tmp" && $CC -march="$march" -mabi=lp64 $LDFLAGS -o "$obj.elf" "$obj")
+    mv "$tmp/$obj.elf" "$out"
 }
 
 cd "$here"
@@ -54,8 +56,6 @@ build_test tests/rv64m.S tests/rv64m-htif.elf -DEXIT_VIA_HTIF
 
 # Every 16-bit encoding (quadrants 0-2), assembled with .insn so objdump decodes each one as an
 # instruction. One line per encoding, "halfword<TAB>text"; line i (from 0) was at address 2 * i.
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 i=0
 while [ $i -lt 49152 ]; do
     printf '.insn 0x%04x\n' $(( ((i & 16383) << 2) | (i >> 14) ))

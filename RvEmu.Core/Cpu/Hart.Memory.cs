@@ -145,7 +145,7 @@ public sealed unsafe partial class Hart
             }
             return true;
         }
-        if (!Translate(va, AccessType.Load, DataMode, out ulong pa, out bool cacheable)) return false;
+        if (!Translate(va, size, AccessType.Load, DataMode, out ulong pa, out bool cacheable)) return false;
         var mem = _bus.FindMemory(pa);
         if (mem is not null)
         {
@@ -170,7 +170,7 @@ public sealed unsafe partial class Hart
         {
             // Translate every byte first so that a fault leaves memory unchanged.
             for (int i = 0; i < size; i++)
-                if (!Translate(va + (ulong)i, AccessType.Store, DataMode, out _, out _)) return false;
+                if (!Translate(va + (ulong)i, 1, AccessType.Store, DataMode, out _, out _)) return false;
             bool endChunk = false;
             for (int i = 0; i < size; i++)
             {
@@ -180,7 +180,7 @@ public sealed unsafe partial class Hart
             }
             return !endChunk || Raise(EndOfChunk, 0);
         }
-        if (!Translate(va, AccessType.Store, DataMode, out ulong pa, out bool cacheable)) return false;
+        if (!Translate(va, size, AccessType.Store, DataMode, out ulong pa, out bool cacheable)) return false;
         if (_reservation != NoReservation && (pa & ~7UL) == _reservation) _reservation = NoReservation;
         var mem = _bus.FindMemory(pa);
         if (mem is not null && !mem.ReadOnly)
@@ -217,7 +217,7 @@ public sealed unsafe partial class Hart
         pa = 0;
         if ((va & (ulong)(size - 1)) != 0)
             return Raise(isLoadOnly ? ExceptionCause.LoadAddressMisaligned : ExceptionCause.StoreAddressMisaligned, va);
-        return Translate(va, isLoadOnly ? AccessType.Load : AccessType.Store, DataMode, out pa, out _);
+        return Translate(va, size, isLoadOnly ? AccessType.Load : AccessType.Store, DataMode, out pa, out _);
     }
 
     /// <summary>Read for atomics at a physical address (RAM or device); raises the access fault of the given kind.</summary>
@@ -235,10 +235,11 @@ public sealed unsafe partial class Hart
     }
 
     /// <summary>
-    /// Virtual to physical, with permission and PMP checks. <paramref name="cacheable"/> tells whether the
+    /// Virtual to physical, with permission and PMP checks for the <paramref name="size"/> bytes accessed
+    /// (naturally aligned, so within one page). <paramref name="cacheable"/> tells whether the
     /// whole 4 KiB page may be entered in the TLB (PMP grants the whole page the same way).
     /// </summary>
-    private bool Translate(ulong va, AccessType type, PrivilegeMode mode, out ulong pa, out bool cacheable)
+    private bool Translate(ulong va, int size, AccessType type, PrivilegeMode mode, out ulong pa, out bool cacheable)
     {
         cacheable = false;
         pa = va;
@@ -247,7 +248,8 @@ public sealed unsafe partial class Hart
             if (!WalkSv39(va, type, mode, out pa)) return false;
         }
         if (PmpAllows(pa & ~PageMask, MemoryRegion.PageSize, type, mode)) cacheable = true;
-        else if (!PmpAllows(pa, 1, type, mode)) return Raise(AccessFault(type), va);
+        // Every byte of the access must lie in the matching entry: a partial match fails (3.7.1.4).
+        else if (!PmpAllows(pa, (ulong)size, type, mode)) return Raise(AccessFault(type), va);
         return true;
     }
 
@@ -332,7 +334,7 @@ public sealed unsafe partial class Hart
         {
             region = null;
             pagePhys = 0;
-            if (!Translate(pc, AccessType.Fetch, _priv, out ulong pa, out bool cacheable)) return null;
+            if (!Translate(pc, 2, AccessType.Fetch, _priv, out ulong pa, out bool cacheable)) return null;
             var mem = _bus.FindMemory(pa);
             if (mem is null) { Raise(ExceptionCause.InstructionAccessFault, pc); return null; }
             pagePhys = pa & ~PageMask;
@@ -379,7 +381,7 @@ public sealed unsafe partial class Hart
         {
             // The instruction straddles two pages: fetch the upper parcel through translation.
             d = default;
-            if (!Translate(pc + 2, AccessType.Fetch, _priv, out ulong pa2, out _)) return false;
+            if (!Translate(pc + 2, 2, AccessType.Fetch, _priv, out ulong pa2, out _)) return false;
             var m2 = _bus.FindMemory(pa2);
             if (m2 is null) return Raise(ExceptionCause.InstructionAccessFault, pc + 2);
             hi = *(ushort*)(m2.Host + (pa2 - m2.Base));

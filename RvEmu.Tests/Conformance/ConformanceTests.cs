@@ -60,7 +60,8 @@ public class ConformanceTests
         ulong pc = machine.Harts[0].Pc;
         Assert.That(result.Reason, Is.EqualTo(ExitReason.GuestExit),
             $"{Path.GetFileName(elf)} did not finish: {result.Message} (pc 0x{pc:x}, {result.InstructionsRetired} instructions)");
-        Assert.That(result.ExitCode, Is.EqualTo(0), $"{Path.GetFileName(elf)}: {Describe(result.ExitCode)} ({result.Message}, pc 0x{pc:x})");
+        Assert.That(result.ExitCode, Is.EqualTo(0),
+            $"{Path.GetFileName(elf)}: {Describe(result.ExitCode)} ({result.Message}, pc 0x{pc:x}, last trap: {LastTrap(machine)})");
         CheckSpecObservations(machine);
     }
 
@@ -90,6 +91,15 @@ public class ConformanceTests
             words[i] = BinaryPrimitives.ReadUInt64LittleEndian(buf);
         }
         return words;
+    }
+
+    private static string LastTrap(VirtMachine machine)
+    {
+        var hart = machine.Harts[0];
+        hart.TryReadCsr(0x342, out ulong cause);
+        hart.TryReadCsr(0x341, out ulong epc);
+        hart.TryReadCsr(0x343, out ulong tval);
+        return $"mcause {cause}, mepc 0x{epc:x}, mtval 0x{tval:x}";
     }
 
     /// <summary>Exit codes of firmware/common/test.h: the failing case number, flagged 0x8000 for an unexpected trap.</summary>

@@ -1,4 +1,5 @@
 using RvEmu.Devices.Machine;
+using RvEmu.Tests.Conformance;
 
 namespace RvEmu.Tests.EndToEnd;
 

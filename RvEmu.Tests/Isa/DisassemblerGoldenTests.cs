@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 using RvEmu.Core.Isa;
+using RvEmu.Tests.Conformance;
 
 namespace RvEmu.Tests.Isa;
 

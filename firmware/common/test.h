@@ -46,6 +46,47 @@
 #define CAUSE_USER_ECALL 8
 #define CAUSE_SUPERVISOR_ECALL 9
 #define CAUSE_MACHINE_ECALL 11
+#define CAUSE_FETCH_PAGE_FAULT 12
+#define CAUSE_LOAD_PAGE_FAULT 13
+#define CAUSE_STORE_PAGE_FAULT 15
+
+/* mstatus fields (privileged spec 3.1.6). */
+#define MSTATUS_SIE  (1 << 1)
+#define MSTATUS_MIE  (1 << 3)
+#define MSTATUS_SPIE (1 << 5)
+#define MSTATUS_MPIE (1 << 7)
+#define MSTATUS_SPP  (1 << 8)
+#define MSTATUS_MPP  (3 << 11)
+#define MSTATUS_MPP_S (1 << 11)
+#define MSTATUS_MPRV (1 << 17)
+#define MSTATUS_SUM  (1 << 18)
+#define MSTATUS_MXR  (1 << 19)
+
+/* Give S and U access to everything through PMP entry 0 (NAPOT over the whole space, RWX, 3.7.1):
+ * without a matching entry, PMP denies every access below M. */
+#define PMP_ALLOW_ALL                               \
+        li t0, -1;                                  \
+        csrw pmpaddr0, t0;                          \
+        li t0, 0x1f;                                \
+        csrw pmpcfg0, t0
+
+/* Continue at `label` in privilege mode `mpp` (a value for mstatus.MPP) through mret. */
+#define ENTER_MODE(mpp, label)                      \
+        la t0, label;                               \
+        csrw mepc, t0;                              \
+        li t0, MSTATUS_MPP;                         \
+        csrc mstatus, t0;                           \
+        li t0, (mpp) << 11;                         \
+        csrs mstatus, t0;                           \
+        mret
+
+/* From S or U: ecall into the handler, which resumes at the next line in M-mode. */
+#define RETURN_TO_M(num)                            \
+        li TESTNUM, num;                            \
+        la s8, 8883f + 1;                           \
+        ecall;                                      \
+        j test_fail;                                \
+8883:
 
 /* ---- program frame ---- */
 

@@ -25,10 +25,6 @@
         TRAP_CASE(num, CAUSE_ILLEGAL_INSTRUCTION, .insn bits);   \
         CHECK(num, s11, bits)
 
-#define MSTATUS_MIE  (1 << 3)
-#define MSTATUS_MPIE (1 << 7)
-#define MSTATUS_MPP  (3 << 11)
-
         TEST_BEGIN
 
         /* ---- ecall and ebreak from M ---- */

@@ -1,4 +1,4 @@
-namespace RvEmu.Tests;
+namespace RvEmu.Tests.Conformance;
 
 /// <summary>Locates files of the source tree from the test assembly's directory.</summary>
 internal static class RepoPaths
