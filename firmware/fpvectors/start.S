@@ -2,6 +2,7 @@
 # M-mode, -bios none: set a stack, turn the FPU on (priv spec 3.1.6.6: mstatus.FS = Initial),
 # run main, then report through the SiFive test finisher at 0x100000:
 # 0x5555 = pass, (code << 16) | 0x3333 = fail with code.
+    .file   "start.S"            # a fixed name: otherwise the preprocessor's temporary file names the symbol table
     .section .text.init
     .globl _start
 _start:
