@@ -14,7 +14,7 @@ CFLAGS=(
 )
 LDFLAGS=(-Wl,-T,link.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments)
 SOURCES=(start.S main.c sbi.c console.c string.c fdt.c platform.c frames.c plic.c trap.c
-    virtio.c virtio_blk.c disktest.c)
+    virtio.c virtio_blk.c disktest.c readbench.c)
 
 $CC "${CFLAGS[@]}" "${LDFLAGS[@]}" -o guest.elf "${SOURCES[@]}"
 ./mkdisk.sh disk.img

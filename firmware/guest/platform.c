@@ -197,6 +197,33 @@ static void find_virtio(void)
     kprintf("fdt: %d virtio,mmio node%s\n", plat.virtio_count, plat.virtio_count == 1 ? "" : "s");
 }
 
+/* The kernel command line: /chosen/bootargs (DT spec §3.6), which QEMU fills from
+ * -append and RvEmu from --append. Printed only when present, so a run without one
+ * prints exactly what it always did. */
+static void find_bootargs(void)
+{
+    plat.bootargs = fdt_getprop_str(fdt_find_path("/chosen"), "bootargs");
+    if (plat.bootargs == NULL)
+        plat.bootargs = "";
+    if (plat.bootargs[0] != '\0')
+        kprintf("fdt: bootargs \"%s\"\n", plat.bootargs);
+}
+
+bool bootargs_has(const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = plat.bootargs; *p != '\0';) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *start = p;
+        while (*p != '\0' && *p != ' ' && *p != '\t')
+            p++;
+        if ((size_t)(p - start) == n && n > 0 && strncmp(start, word, n) == 0)
+            return true;
+    }
+    return false;
+}
+
 void platform_probe(uint64_t hartid, const void *fdt)
 {
     plat.hartid = hartid;
@@ -206,6 +233,7 @@ void platform_probe(uint64_t hartid, const void *fdt)
     plat.model = fdt_getprop_str(0, "model");
     kprintf("fdt: %u bytes, version %u, %d nodes, model \"%s\"\n", fdt_totalsize(), fdt_version(), fdt_count(),
             plat.model ? plat.model : "?");
+    find_bootargs();
     find_finisher();
     find_memory();
     if (plat.mem_count == 0)

@@ -38,6 +38,7 @@ struct platform {
     uint64_t finisher;
     struct virtio_node virtio[MAX_VIRTIO];
     int virtio_count;
+    const char *bootargs;        /* /chosen/bootargs, "" when absent */
 };
 
 extern struct platform plat;
@@ -45,5 +46,7 @@ extern struct platform plat;
 /* Parses the FDT at `fdt` and prints what it found; exits through guest_fail when the
  * tree is unusable (bad header, no memory, no timebase, no PLIC). */
 void platform_probe(uint64_t hartid, const void *fdt);
+/* True if `word` is one of the space-separated words of /chosen/bootargs. */
+bool bootargs_has(const char *word);
 
 #endif

@@ -61,6 +61,20 @@ same_as_bundled "$work/ro.img"
 
 run no-disk 3 "guest: FAIL (exit code 3): no virtio-blk device found"
 
+# Throughput mode: reads the whole disk (1 MiB = 8 requests of 128 KiB), writes nothing.
+cp disk.img "$work/bench.img"
+for variant in legacy modern; do
+    extra=""
+    [ "$variant" = modern ] && extra=$MODERN
+    # shellcheck disable=SC2046,SC2086
+    run "readbench-$variant" 0 "guest: readbench done" -append readbench $extra $(drive "$work/bench.img" "" "")
+    grep -q '^readbench: 1048576 bytes in .* MiB/s (8 requests of 131072 bytes)' "$work/readbench-$variant.log" ||
+        { echo "   FAILED: readbench line missing"; failures=$((failures + 1)); }
+    grep -q 'sector 0 says' "$work/readbench-$variant.log" &&
+        { echo "   FAILED: readbench ran the disk test"; failures=$((failures + 1)); }
+done
+same_as_bundled "$work/bench.img"
+
 if [ "$failures" -ne 0 ]; then
     echo "test-qemu.sh: $failures failure(s)"
     exit 1
