@@ -18,6 +18,8 @@ public sealed class VirtMachine : IMachineControl, IDisposable
 
     private readonly MachineOptions _options;
     private readonly List<IPolledDevice> _polled = new();
+    /// <summary>Instructions attempted by hart 0 (retired or trapped), for --max-instructions.</summary>
+    private ulong _steps;
     private readonly AutoResetEvent _hostEvent = new(false);
     private volatile bool _stopRequested;
     private bool _exitRequested, _resetRequested;
@@ -276,11 +278,12 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         TimeSpan timeout = _options.Timeout ?? TimeSpan.MaxValue;
         while (true)
         {
-            ulong retired = hart.InstructionsRetired;
-            if (retired >= limit)
-                return Finish(ExitReason.InstructionLimit, 124, $"stopped after {retired} instructions (--max-instructions)", started);
-            long chunk = (long)Math.Min((ulong)ChunkSize, limit - retired);
-            hart.Run(chunk);
+            // The limit counts steps, trapping ones included: a guest stuck taking exceptions (say, mtvec
+            // pointing at nothing) retires no instruction but must still be stopped.
+            if (_steps >= limit)
+                return Finish(ExitReason.InstructionLimit, 124, $"stopped after {_steps} instructions (--max-instructions)", started);
+            long chunk = (long)Math.Min((ulong)ChunkSize, limit - _steps);
+            _steps += (ulong)hart.Run(chunk);
             PollDevices();
             if (_exitRequested) return Finish(ExitReason.GuestExit, _exitCode, _exitMessage, started);
             if (_resetRequested) ResetNow();
