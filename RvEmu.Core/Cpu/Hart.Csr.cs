@@ -53,8 +53,11 @@ public sealed partial class Hart
         ResetPmp();
     }
 
-    /// <summary>mip as software reads it.</summary>
-    public ulong Mip => _mipSoftware | _mipLines;
+    /// <summary>
+    /// mip as software reads it. While menvcfg.STCE is set, STIP is stimecmp's comparison alone (Sstc):
+    /// a STIP that M-mode wrote before setting STCE must not show through.
+    /// </summary>
+    public ulong Mip => ((_menvcfg & MenvcfgStce) != 0 ? _mipSoftware & ~STIP : _mipSoftware) | _mipLines;
 
     public ulong Mie => _mie;
     public ulong Mstatus => ComputeSd(_mstatus);
