@@ -207,6 +207,14 @@ public sealed unsafe partial class Hart
         illegal:
             Raise(ExceptionCause.IllegalInstruction, d.Raw);
         trap:
+            if (_pendingCause == SyncRetired)
+            {
+                // A device access needs the exact count: publish it and run the same instruction again.
+                _chunkRetired = steps - faults - 1;
+                _retiredPublished = true;
+                steps--;
+                continue;
+            }
             if (_pendingCause == EndOfChunk)
             {
                 // Not a trap: a device access completed and asked the run loop to return (see RequestChunkEnd).
@@ -226,6 +234,7 @@ public sealed unsafe partial class Hart
         _pc = pc;
         _instret += (ulong)(steps - faults);
         _chunkRetired = 0;
+        _retiredPublished = false;
         return steps;
     }
 
