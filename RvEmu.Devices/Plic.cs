@@ -13,8 +13,8 @@ namespace RvEmu.Devices;
 /// Gateway (PLIC spec "Interrupt Gateways"): a rising or high line sets the source's pending bit unless the
 /// source is claimed (in flight); the bit is cleared only by a claim, as in QEMU 7.2 (a line dropping before
 /// the claim does not withdraw the request). After completion a line still high makes the source pending
-/// again. A completion is honoured for any id below the source count, even one not enabled for the
-/// completing context: QEMU 7.2 does so (the spec would ignore it), and guests written against QEMU work.
+/// again. A completion for a source that is not enabled for the completing context is ignored, as the
+/// spec says (QEMU 7.2 accepts it from any context; firmware/tests/plic.S records the difference).
 /// The context outputs are re-evaluated after every state change, including enable writes (QEMU 7.2 waits
 /// for the next other event there; delivering at once is what the spec describes).
 /// </remarks>

@@ -37,6 +37,8 @@ public sealed partial class Hart
     /// <summary>mip bits driven by interrupt lines (CLINT, PLIC) and by Sstc.</summary>
     private ulong _mipLines;
     private ulong _cycleOffset, _instretOffset;
+    /// <summary>mcycle / minstret while mcountinhibit.CY / IR holds them still (3.1.13).</summary>
+    private ulong _cycleHeld, _instretHeld;
     private byte _fflags, _frm;
 
     private void ResetCsrs()
@@ -49,12 +51,16 @@ public sealed partial class Hart
         _mipSoftware = 0;
         _instret = 0;
         _cycleOffset = _instretOffset = 0;
+        _cycleHeld = _instretHeld = 0;
         _fflags = _frm = 0;
         ResetPmp();
     }
 
-    /// <summary>mip as software reads it.</summary>
-    public ulong Mip => _mipSoftware | _mipLines;
+    /// <summary>
+    /// mip as software reads it. While menvcfg.STCE is set, STIP is stimecmp's comparison alone (Sstc):
+    /// a STIP that M-mode wrote before setting STCE must not show through.
+    /// </summary>
+    public ulong Mip => ((_menvcfg & MenvcfgStce) != 0 ? _mipSoftware & ~STIP : _mipSoftware) | _mipLines;
 
     public ulong Mie => _mie;
     public ulong Mstatus => ComputeSd(_mstatus);
@@ -177,7 +183,7 @@ public sealed partial class Hart
             case 0x305: _mtvec = LegalTvec(v, _mtvec); return true;
             case 0x306: _mcounteren = (uint)v; return true;
             case 0x30a: _menvcfg = v & (MenvcfgStce | EnvcfgFiom); UpdateSstc(); return true;
-            case 0x320: _mcountinhibit = (uint)v & ~2u; return true; // bit 1 (TM) is read-only zero
+            case 0x320: WriteMcountinhibit((uint)v & ~2u); return true; // bit 1 (TM) is read-only zero
             case >= 0x323 and <= 0x33f: return true;
             case 0x340: _mscratch = v; return true;
             case 0x341: _mepc = v & ~1UL; return true;
@@ -194,8 +200,8 @@ public sealed partial class Hart
             case >= 0x3b0 and <= 0x3ef: WritePmpaddr(csr - 0x3b0, v); return true;
             // "A value written to instret by one instruction will be the value read by the following
             // instruction" (unprivileged 10.1): the write replaces the writing instruction's own increment.
-            case 0xb00: _cycleOffset = v - RawCycle - 1; return true;
-            case 0xb02: _instretOffset = v - InstructionsRetired - 1; return true;
+            case 0xb00: if (CycleInhibited) _cycleHeld = v; else _cycleOffset = v - RawCycle - 1; return true;
+            case 0xb02: if (InstretInhibited) _instretHeld = v; else _instretOffset = v - InstructionsRetired - 1; return true;
             case >= 0xb03 and <= 0xb1f: return true;
             case 0xf11: case 0xf12: case 0xf13: case 0xf14: case 0xf15: return false;
             default: return false;
@@ -203,8 +209,25 @@ public sealed partial class Hart
     }
 
     private ulong RawCycle => InstructionsRetired; // one cycle per instruction
-    private ulong Cycle => RawCycle + _cycleOffset;
-    private ulong Instret => InstructionsRetired + _instretOffset;
+    private ulong Cycle => CycleInhibited ? _cycleHeld : RawCycle + _cycleOffset;
+    private ulong Instret => InstretInhibited ? _instretHeld : InstructionsRetired + _instretOffset;
+    private bool CycleInhibited => (_mcountinhibit & 1) != 0;
+    private bool InstretInhibited => (_mcountinhibit & 4) != 0;
+
+    /// <summary>
+    /// mcountinhibit (3.1.13): while CY or IR is set, mcycle or minstret does not increment. A CSR write
+    /// takes effect after its instruction, so the instruction that sets a bit is still counted and the
+    /// one that clears it is not: the counter continues from the value it held.
+    /// </summary>
+    private void WriteMcountinhibit(uint v)
+    {
+        uint old = _mcountinhibit;
+        if ((old & 1) == 0 && (v & 1) != 0) _cycleHeld = Cycle + 1;
+        if ((old & 1) != 0 && (v & 1) == 0) _cycleOffset = _cycleHeld - RawCycle - 1;
+        if ((old & 4) == 0 && (v & 4) != 0) _instretHeld = Instret + 1;
+        if ((old & 4) != 0 && (v & 4) == 0) _instretOffset = _instretHeld - InstructionsRetired - 1;
+        _mcountinhibit = v;
+    }
 
     /// <summary>Counter access below M-mode (privileged spec 3.1.11, 4.1.5): mcounteren, then scounteren for U.</summary>
     private bool CounterAccessible(int index)

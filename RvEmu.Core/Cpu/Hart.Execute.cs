@@ -207,6 +207,14 @@ public sealed unsafe partial class Hart
         illegal:
             Raise(ExceptionCause.IllegalInstruction, d.Raw);
         trap:
+            if (_pendingCause == SyncRetired)
+            {
+                // A device access needs the exact count: publish it and run the same instruction again.
+                _chunkRetired = steps - faults - 1;
+                _retiredPublished = true;
+                steps--;
+                continue;
+            }
             if (_pendingCause == EndOfChunk)
             {
                 // Not a trap: a device access completed and asked the run loop to return (see RequestChunkEnd).
@@ -226,6 +234,7 @@ public sealed unsafe partial class Hart
         _pc = pc;
         _instret += (ulong)(steps - faults);
         _chunkRetired = 0;
+        _retiredPublished = false;
         return steps;
     }
 
@@ -282,11 +291,14 @@ public sealed unsafe partial class Hart
         }
         if (writes)
         {
+            // mip.SEIP reads as the software bit OR the PLIC's line, but only the software bit takes
+            // part in the read-modify-write of CSRRS/CSRRC (privileged spec 3.1.9).
+            ulong basis = csr == 0x344 ? old & ~(SEIP & ~_mipSoftware) : old;
             ulong value = d.Op switch
             {
                 Op.Csrrw or Op.Csrrwi => operand,
-                Op.Csrrs or Op.Csrrsi => old | operand,
-                _ => old & ~operand,
+                Op.Csrrs or Op.Csrrsi => basis | operand,
+                _ => basis & ~operand,
             };
             if (!TryWriteCsr(csr, value)) return Raise(ExceptionCause.IllegalInstruction, d.Raw);
             wrote = true;

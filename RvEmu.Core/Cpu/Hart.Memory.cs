@@ -138,12 +138,17 @@ public sealed unsafe partial class Hart
         if ((va & (ulong)(size - 1)) != 0)
         {
             // Misaligned loads complete, byte by byte, even across pages (as QEMU's virt CPU).
-            for (int i = 0; i < size; i++)
+            bool outer = !_splitAccess;
+            _splitAccess = true;
+            bool ok = true;
+            for (int i = 0; i < size && ok; i++)
             {
-                if (!LoadSlow(va + (ulong)i, 1, out ulong b)) return false;
+                ok = LoadSlow(va + (ulong)i, 1, out ulong b);
                 value |= b << (8 * i);
             }
-            return true;
+            if (outer) _splitAccess = _retiredPublished = false;
+            if (!ok) value = 0;
+            return ok;
         }
         if (!Translate(va, size, AccessType.Load, DataMode, out ulong pa, out bool cacheable)) return false;
         var mem = _bus.FindMemory(pa);
@@ -159,6 +164,7 @@ public sealed unsafe partial class Hart
             value = size switch { 1 => *host, 2 => *(ushort*)host, 4 => *(uint*)host, _ => *(ulong*)host };
             return true;
         }
+        if (!DeviceAccessReady()) return false;
         if (!_bus.Read(pa, size, out value)) return Raise(ExceptionCause.LoadAccessFault, va);
         return true;
     }
@@ -171,13 +177,16 @@ public sealed unsafe partial class Hart
             // Translate every byte first so that a fault leaves memory unchanged.
             for (int i = 0; i < size; i++)
                 if (!Translate(va + (ulong)i, 1, AccessType.Store, DataMode, out _, out _)) return false;
-            bool endChunk = false;
-            for (int i = 0; i < size; i++)
+            bool endChunk = false, outer = !_splitAccess, ok = true;
+            _splitAccess = true;
+            for (int i = 0; i < size && ok; i++)
             {
                 if (StoreSlow(va + (ulong)i, 1, value >> (8 * i))) continue;
-                if (_pendingCause != EndOfChunk) return false;
-                endChunk = true; // finish the remaining bytes first
+                if (_pendingCause == EndOfChunk) endChunk = true; // finish the remaining bytes first
+                else ok = false;
             }
+            if (outer) _splitAccess = _retiredPublished = false;
+            if (!ok) return false;
             return !endChunk || Raise(EndOfChunk, 0);
         }
         if (!Translate(va, size, AccessType.Store, DataMode, out ulong pa, out bool cacheable)) return false;
@@ -207,6 +216,7 @@ public sealed unsafe partial class Hart
             }
             return true;
         }
+        if (!DeviceAccessReady()) return false;
         if (!_bus.Write(pa, size, value)) return Raise(ExceptionCause.StoreAccessFault, va);
         return ContinueAfterDeviceAccess();
     }
@@ -395,7 +405,10 @@ public sealed unsafe partial class Hart
     {
         var cause = _pendingCause;
         var tval = _pendingTval;
+        // Outside the run loop the count is exact already: let device reads through.
+        _splitAccess = _retiredPublished = true;
         bool ok = LoadSlow(va, size, out value);
+        _splitAccess = _retiredPublished = false;
         _pendingCause = cause;
         _pendingTval = tval;
         return ok;

@@ -16,6 +16,28 @@ public sealed partial class Hart
 
     private bool _endChunk;
 
+    /// <summary>
+    /// Pseudo-cause raised by the memory slow path just before a device access while the hart's count
+    /// of retired instructions is stale (it is brought up to date only at chunk ends and CSR accesses).
+    /// Devices may read it through mtime (deterministic mode: mtime = instructions / 10), so the run
+    /// loop publishes the exact count and runs the instruction again, which then does the access.
+    /// </summary>
+    internal const ExceptionCause SyncRetired = (ExceptionCause)0xfe;
+
+    /// <summary>The run loop published the count for the instruction being executed (see <see cref="SyncRetired"/>).</summary>
+    private bool _retiredPublished;
+
+    /// <summary>A misaligned access is being split into bytes: all its device bytes use one published count.</summary>
+    private bool _splitAccess;
+
+    /// <summary>Called before every device access: false (with <see cref="SyncRetired"/> raised) until the count is exact.</summary>
+    private bool DeviceAccessReady()
+    {
+        if (!_retiredPublished) return Raise(SyncRetired, 0);
+        if (!_splitAccess) _retiredPublished = false;
+        return true;
+    }
+
     /// <summary>Ask the hart to return from <see cref="Run"/> after its current device access (any thread-safe caller on the emulation thread).</summary>
     public void RequestChunkEnd() => _endChunk = true;
 
