@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Numerics;
 using RvEmu.Core.Loader;
 
 namespace RvEmu.Cli;
@@ -26,6 +29,19 @@ internal static class Cli
             return Report(e);
         }
     }
+
+    /// <summary>
+    /// A custom parser for a numeric option, so a bad value reads "--timeout: 'abc' is not a number of
+    /// seconds" instead of System.CommandLine's message naming the .NET type.
+    /// </summary>
+    public static Func<ArgumentResult, T?> Number<T>(string optionName, string expected) where T : struct, INumber<T> => result =>
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        var style = typeof(T) == typeof(double) ? NumberStyles.Float : NumberStyles.None;
+        if (T.TryParse(text, style, CultureInfo.InvariantCulture, out T value)) return value;
+        result.AddError($"{optionName}: '{text}' is not {expected}");
+        return null;
+    };
 
     /// <summary>Turn an exception from a command into one line on stderr and an exit code.</summary>
     public static int Report(Exception e)
