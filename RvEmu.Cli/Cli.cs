@@ -17,7 +17,7 @@ internal static class Cli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"rvemu: {parse.Errors[0].Message}");
+            Console.Error.WriteLine($"rvemu: {Describe(parse)}");
             return UsageError;
         }
         try
@@ -28,6 +28,20 @@ internal static class Cli
         {
             return Report(e);
         }
+    }
+
+    /// <summary>
+    /// The one line for a parse failure. System.CommandLine lists "Required command was not provided"
+    /// before the unknown word that caused it ('rvemu frob'), so name the unknown word first.
+    /// </summary>
+    private static string Describe(ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        string help = command is RootCommand ? "rvemu --help" : $"rvemu {command.Name} --help";
+        if (parse.UnmatchedTokens.Count > 0) return $"unrecognized command, option or argument '{parse.UnmatchedTokens[0]}' (see '{help}')";
+        if (command is RootCommand && command.Subcommands.Count > 0)
+            return $"no command given: use one of {string.Join(", ", command.Subcommands.Select(c => c.Name))} (see '{help}')";
+        return parse.Errors[0].Message;
     }
 
     /// <summary>
