@@ -229,15 +229,36 @@ public sealed class VirtMachine : IMachineControl, IDisposable
             if (KernelSymbols.Count == 0 || path == _options.KernelPath) KernelSymbols = elf.Symbols;
             return (lo, hi);
         }
-        byte[] data;
-        try { data = File.ReadAllBytes(path); }
+        if (!Ram.Contains(rawBase))
+            throw new LoadException($"{path}: a raw kernel goes at 0x{rawBase:x}, beyond the {FormatSize(Ram.Size)} of RAM (see --memory)");
+        ulong room = Ram.Base + Ram.Size - rawBase;
+        byte[]? data;
+        try { data = ReadAtMost(path, room); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new LoadException($"{path}: cannot read: {e.Message}"); }
+        if (data is null)
+            throw new LoadException($"{path}: does not fit in the {FormatSize(room)} of RAM from 0x{rawBase:x} (see --memory)");
         if (data.Length == 0) throw new LoadException($"{path}: file is empty");
-        if (!Ram.Contains(rawBase, (ulong)data.Length))
-            throw new LoadException($"{path}: {data.Length} bytes at 0x{rawBase:x} do not fit in {FormatSize(Ram.Size)} of RAM (see --memory)");
         LoadImage(rawBase, data);
         entry = null;
         return (rawBase, rawBase + (ulong)data.Length);
+    }
+
+    /// <summary>
+    /// The whole file if it has at most <paramref name="limit"/> bytes, else null. Reads instead of
+    /// trusting the length, so a device or pipe given as a kernel (/dev/zero) cannot read forever.
+    /// </summary>
+    private static byte[]? ReadAtMost(string path, ulong limit)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        var data = new MemoryStream();
+        var chunk = new byte[1 << 16];
+        int n;
+        while ((n = file.Read(chunk)) > 0)
+        {
+            data.Write(chunk, 0, n);
+            if ((ulong)data.Length > limit || data.Length > Array.MaxLength - chunk.Length) return null;
+        }
+        return data.ToArray();
     }
 
     /// <summary>Everything loaded into guest memory at start-up, put back on reset (as QEMU's ROM blobs are).</summary>
