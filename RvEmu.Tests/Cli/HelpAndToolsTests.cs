@@ -86,6 +86,16 @@ public sealed partial class HelpAndToolsTests : CliTestBase
     }
 
     [Test]
+    public void NoCommand_NamesTheCommands() => AssertUsageError(RvEmuProcess.Run(), "run", "bench");
+
+    [Test]
+    public void UnknownCommand_NamesTheWord() => AssertUsageError(RvEmuProcess.Run("frobnicate"), "'frobnicate'");
+
+    [Test]
+    public void StrayArgument_NamesTheWord() =>
+        AssertUsageError(RvEmuProcess.Run("run", "--bios", "none", "--kernel", Firmware("hello", "hello.elf"), "extra"), "'extra'");
+
+    [Test]
     public void Bench_UnknownWorkload()
     {
         var r = RvEmuProcess.Run("bench", "--workload", "nonexistent");

@@ -79,6 +79,22 @@ public sealed class KernelErrorTests : CliTestBase
     }
 
     [Test]
+    public void RawKernelPastTheEndOfRam()
+    {
+        // With the default firmware a raw kernel goes at 0x8020_0000 (OpenSBI's FW_JUMP_ADDR): past 2 MiB of RAM.
+        string raw = WriteFile("small.bin", TinyPrograms.FinisherExit(0x5555));
+        AssertUsageError(RvEmuProcess.Run("run", "--memory", "2M", "--kernel", raw), "0x80200000", "--memory");
+    }
+
+    [Test]
+    public void EndlessDeviceAsKernel()
+    {
+        // /dev/zero has no length and never ends: it used to be read until the host ran out of memory.
+        if (!File.Exists("/dev/zero")) Assert.Ignore("no /dev/zero on this host");
+        AssertUsageError(RvEmuProcess.Run("run", "--bios", "none", "--memory", "4M", "--kernel", "/dev/zero"), "not fit", "--memory");
+    }
+
+    [Test]
     public void NoRoomForTheDeviceTree()
     {
         // A kernel whose .bss fills all 4 KiB of RAM: the device tree cannot go anywhere without
