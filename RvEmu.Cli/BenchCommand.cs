@@ -13,7 +13,7 @@ internal static class BenchCommand
     public static Command Create()
     {
         var workload = new Option<string[]>("--workload", "-w") { Description = "Workloads to run (default: all)", HelpName = "NAME", AllowMultipleArgumentsPerToken = true };
-        var repeat = new Option<int>("--repeat", "-r") { Description = "Runs per workload; the best is reported", DefaultValueFactory = _ => 3 };
+        var repeat = new Option<int>("--repeat", "-r") { Description = "Runs per workload; the best is reported", HelpName = "N", DefaultValueFactory = _ => 3, CustomParser = r => Cli.Number<int>("--repeat", "a whole number")(r) ?? 0 };
         var cmd = new Command("bench", "Measure interpreter speed in guest MIPS on bundled workloads") { workload, repeat };
         cmd.SetAction(p =>
         {
@@ -21,11 +21,13 @@ internal static class BenchCommand
             var names = p.GetValue(workload) is { Length: > 0 } w ? w : all.Keys.ToArray();
             int runs = p.GetValue(repeat);
             if (runs < 1) throw new UsageException("--repeat: must be at least 1");
+            // Check every name before printing anything, so a typo leaves stdout empty.
+            if (names.FirstOrDefault(n => !all.ContainsKey(n)) is { } unknown)
+                throw new UsageException($"--workload: unknown workload '{unknown}' (known: {string.Join(", ", all.Keys)})");
             Console.WriteLine($"{"workload",-10} {"instructions",14} {"seconds",9} {"MIPS",8} {"cpu-s",7} {"MIPS/cpu",9}");
             foreach (var name in names)
             {
-                if (!all.TryGetValue(name, out var resource))
-                    throw new UsageException($"--workload: unknown workload '{name}' (known: {string.Join(", ", all.Keys)})");
+                string resource = all[name];
                 var best = Enumerable.Range(0, runs).Select(_ => RunOnce(resource)).MinBy(r => r.Result.Elapsed);
                 double mips = best.Result.InstructionsRetired / best.Result.Elapsed.TotalSeconds / 1e6;
                 double cpuMips = best.Result.InstructionsRetired / best.Cpu.TotalSeconds / 1e6;

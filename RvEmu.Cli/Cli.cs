@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Numerics;
 using RvEmu.Core.Loader;
 
 namespace RvEmu.Cli;
@@ -14,7 +17,7 @@ internal static class Cli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"rvemu: {parse.Errors[0].Message}");
+            Console.Error.WriteLine($"rvemu: {Describe(parse)}");
             return UsageError;
         }
         try
@@ -26,6 +29,33 @@ internal static class Cli
             return Report(e);
         }
     }
+
+    /// <summary>
+    /// The one line for a parse failure. System.CommandLine lists "Required command was not provided"
+    /// before the unknown word that caused it ('rvemu frob'), so name the unknown word first.
+    /// </summary>
+    private static string Describe(ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        string help = command is RootCommand ? "rvemu --help" : $"rvemu {command.Name} --help";
+        if (parse.UnmatchedTokens.Count > 0) return $"unrecognized command, option or argument '{parse.UnmatchedTokens[0]}' (see '{help}')";
+        if (command is RootCommand && command.Subcommands.Count > 0)
+            return $"no command given: use one of {string.Join(", ", command.Subcommands.Select(c => c.Name))} (see '{help}')";
+        return parse.Errors[0].Message;
+    }
+
+    /// <summary>
+    /// A custom parser for a numeric option, so a bad value reads "--timeout: 'abc' is not a number of
+    /// seconds" instead of System.CommandLine's message naming the .NET type.
+    /// </summary>
+    public static Func<ArgumentResult, T?> Number<T>(string optionName, string expected) where T : struct, INumber<T> => result =>
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        var style = typeof(T) == typeof(double) ? NumberStyles.Float : NumberStyles.None;
+        if (T.TryParse(text, style, CultureInfo.InvariantCulture, out T value)) return value;
+        result.AddError($"{optionName}: '{text}' is not {expected}");
+        return null;
+    };
 
     /// <summary>Turn an exception from a command into one line on stderr and an exit code.</summary>
     public static int Report(Exception e)

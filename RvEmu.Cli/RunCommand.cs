@@ -16,8 +16,8 @@ internal static class RunCommand
         var bios = new Option<string>("--bios") { Description = "M-mode firmware at 0x80000000: 'default' is RvEmu's own SBI firmware (built in), 'none' runs the kernel directly in M-mode", HelpName = "default|none|PATH", DefaultValueFactory = _ => "default" };
         var memory = new Option<string>("--memory", "-m") { Description = "Guest RAM size, e.g. 128M, 1G (a bare number is MiB)", HelpName = "SIZE", DefaultValueFactory = _ => "128M" };
         var signature = new Option<string?>("--signature") { Description = "When the guest stops, write the words between the ELF symbols begin_signature and end_signature, one 32-bit hex word per line", HelpName = "FILE" };
-        var maxInsns = new Option<ulong?>("--max-instructions") { Description = $"Stop after N instructions (exit code {LimitExitCode})", HelpName = "N" };
-        var timeout = new Option<double?>("--timeout") { Description = $"Stop after this many seconds of host time (exit code {LimitExitCode})", HelpName = "SECONDS" };
+        var maxInsns = new Option<ulong?>("--max-instructions") { Description = $"Stop after N instructions (exit code {LimitExitCode})", HelpName = "N", CustomParser = Cli.Number<ulong>("--max-instructions", "a whole number of instructions") };
+        var timeout = new Option<double?>("--timeout") { Description = $"Stop after this many seconds of host time (exit code {LimitExitCode})", HelpName = "SECONDS", CustomParser = Cli.Number<double>("--timeout", "a number of seconds") };
         var icount = new Option<bool>("--icount") { Description = "Deterministic time: mtime advances with instructions retired (10 per tick), so runs are reproducible" };
         var append = new Option<string?>("--append") { Description = "Kernel command line (/chosen/bootargs)", HelpName = "ARGS" };
         var drive = new Option<string[]>("--drive", "-d") { Description = "A virtio-blk disk: PATH or file=PATH[,readonly=on][,slot=0..7][,virtio=legacy|modern] (repeatable, up to 8)", HelpName = "SPEC" };
@@ -33,8 +33,7 @@ internal static class RunCommand
         {
             if (!SizeParser.TryParse(p.GetValue(memory)!, out ulong memBytes) || memBytes == 0)
                 throw new UsageException($"--memory: '{p.GetValue(memory)}' is not a size (examples: 128M, 1G)");
-            double? seconds = p.GetValue(timeout);
-            if (seconds is <= 0 or double.NaN) throw new UsageException("--timeout: must be a positive number of seconds");
+            TimeSpan? limit = p.GetValue(timeout) is { } seconds ? ParseTimeout(seconds) : null;
             string biosValue = p.GetValue(bios)!;
             var options = new MachineOptions
             {
@@ -43,20 +42,25 @@ internal static class RunCommand
                 BiosPath = biosValue is "none" or "default" ? null : biosValue,
                 BiosImage = biosValue == "default" ? BundledFirmware.Sbi : null,
                 MaxInstructions = p.GetValue(maxInsns),
-                Timeout = seconds is { } s ? TimeSpan.FromSeconds(s) : null,
+                Timeout = limit,
                 Deterministic = p.GetValue(icount),
                 Bootargs = p.GetValue(append),
                 Drives = ParseDrives(p.GetValue(drive) ?? Array.Empty<string>()),
             };
             if (p.GetValue(dumpDtb) is { } dtbPath) return DumpDtb(options, dtbPath);
             using var bundle = new ScratchDirectory();
+            string? notice = null;
             if (options.KernelPath is null && biosValue == "default")
             {
                 // No kernel: boot the bundled guest on a scratch copy of the bundled disk (the copy keeps
                 // the demo repeatable and never changes a file the user did not name).
                 options.KernelPath = bundle.Write("guest.elf", BundledFirmware.GuestElf);
-                if (options.Drives.Count == 0) options.Drives = new[] { new DriveOptions { Path = bundle.Write("disk.img", BundledFirmware.Disk) } };
-                Console.Error.WriteLine("rvemu: no --kernel given: booting the bundled guest with RvEmu's SBI firmware, on a scratch copy of the bundled disk");
+                notice = "rvemu: no --kernel given: booting the bundled guest with RvEmu's SBI firmware";
+                if (options.Drives.Count == 0)
+                {
+                    options.Drives = new[] { new DriveOptions { Path = bundle.Write("disk.img", BundledFirmware.Disk) } };
+                    notice += ", on a scratch copy of the bundled disk";
+                }
             }
             if (options.KernelPath is null && !options.HasBios)
                 throw new UsageException("nothing to run: give --kernel FILE (see 'rvemu run --help')");
@@ -64,7 +68,7 @@ internal static class RunCommand
             options.Trace = trace.BuildTrace(p, out var traceLogger);
             try
             {
-                return Run(options, p.GetValue(signature));
+                return Run(options, p.GetValue(signature), notice);
             }
             finally
             {
@@ -74,11 +78,15 @@ internal static class RunCommand
         return cmd;
     }
 
-    private static int Run(MachineOptions options, string? signaturePath)
+    // The notice is printed only once the machine is built, so a bad input still gets exactly one line.
+    private static int Run(MachineOptions options, string? signaturePath, string? notice)
     {
         using var console = new HostConsole();
         options.ConsoleOutput = console.Write;
         using var machine = VirtMachine.Create(options);
+        if (signaturePath is not null && !(machine.KernelSymbols.ContainsKey("begin_signature") && machine.KernelSymbols.ContainsKey("end_signature")))
+            throw new UsageException("--signature: the kernel ELF has no begin_signature/end_signature symbols");
+        if (notice is not null) Console.Error.WriteLine(notice);
         console.Attach(machine);
         var result = machine.Run();
         console.Flush();
@@ -89,6 +97,21 @@ internal static class RunCommand
             return result.Reason == ExitReason.HostStop ? 130 : LimitExitCode;
         }
         return result.ExitCode;
+    }
+
+    private static TimeSpan ParseTimeout(double seconds)
+    {
+        const string Message = "--timeout: must be a positive number of seconds";
+        if (!double.IsFinite(seconds) || seconds <= 0) throw new UsageException(Message);
+        try
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+        catch (OverflowException)
+        {
+            // Beyond TimeSpan's ~29,000 years: not a timeout anyone means.
+            throw new UsageException($"{Message} (at most {TimeSpan.MaxValue.TotalSeconds:0} s)");
+        }
     }
 
     /// <summary>A temporary directory for the bundled guest's files, removed when the run ends.</summary>

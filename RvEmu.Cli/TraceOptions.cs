@@ -16,8 +16,8 @@ internal sealed class TraceOptions
     public Option<string?> Trace { get; } = new("--trace") { Description = "Attach a debug trace log to FILE ('-' for stderr)", HelpName = "FILE" };
     public Option<string> Events { get; } = new("--trace-events") { Description = "What the trace records: insn,commit,trap,irq,mmio,virtio,sbi,mmu,guest-errors (or all)", HelpName = "LIST", DefaultValueFactory = _ => "trap,irq,guest-errors" };
     public Option<string> Format { get; } = new("--trace-format") { Description = "Trace format: text or json (one Serilog event per line)", HelpName = "text|json", DefaultValueFactory = _ => "text" };
-    public Option<ulong?> From { get; } = new("--trace-from") { Description = "Trace from this instruction count on", HelpName = "N" };
-    public Option<ulong?> To { get; } = new("--trace-to") { Description = "Trace up to this instruction count", HelpName = "N" };
+    public Option<ulong?> From { get; } = new("--trace-from") { Description = "Trace from this instruction count on", HelpName = "N", CustomParser = Cli.Number<ulong>("--trace-from", "an instruction count") };
+    public Option<ulong?> To { get; } = new("--trace-to") { Description = "Trace up to this instruction count", HelpName = "N", CustomParser = Cli.Number<ulong>("--trace-to", "an instruction count") };
     public Option<string?> Pc { get; } = new("--trace-pc") { Description = "Trace only instructions with pc in LO..HI", HelpName = "LO..HI" };
     public Option<string?> Mode { get; } = new("--trace-mode") { Description = "Trace only instructions in this privilege mode", HelpName = "u|s|m" };
     public Option<string?> MaxSize { get; } = new("--trace-max-size") { Description = "Rotate the trace file when it reaches SIZE (keeps the last 4 files)", HelpName = "SIZE" };

@@ -14,6 +14,7 @@ public sealed record DriveOptions
     /// <exception cref="FormatException">The value names an unknown key or a bad value; the message says which.</exception>
     public static DriveOptions Parse(string text)
     {
+        if (string.IsNullOrWhiteSpace(text)) throw new FormatException("empty value (give PATH or file=PATH,...)");
         if (!text.Contains('=')) return new DriveOptions { Path = text };
         string? path = null;
         bool readOnly = false, legacy = true;

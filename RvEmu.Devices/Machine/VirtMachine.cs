@@ -44,10 +44,18 @@ public sealed class VirtMachine : IMachineControl, IDisposable
     {
         _options = options;
         if (options.MemorySize == 0 || options.MemorySize % MemoryRegion.PageSize != 0)
-            throw new LoadException($"memory size must be a positive multiple of 4 KiB (got {options.MemorySize})");
+            throw new LoadException($"--memory: must be a positive multiple of 4 KiB (got {FormatSize(options.MemorySize)})");
         if (options.MemorySize > 0x8000_0000_00UL)
-            throw new LoadException($"memory size {options.MemorySize >> 20} MiB is too large");
-        Ram = new MemoryRegion("ram", VirtMemoryMap.DramBase, options.MemorySize);
+            throw new LoadException($"--memory: {FormatSize(options.MemorySize)} is too large (at most 512 GiB)");
+        try
+        {
+            Ram = new MemoryRegion("ram", VirtMemoryMap.DramBase, options.MemorySize);
+        }
+        catch (OutOfMemoryException)
+        {
+            // A size the host cannot back is the user's mistake, not an internal error.
+            throw new LoadException($"--memory: cannot allocate {FormatSize(options.MemorySize)} of guest RAM on this host");
+        }
         Rom = new MemoryRegion("rom", VirtMemoryMap.BootRomBase, VirtMemoryMap.BootRomSize, readOnly: true);
         Bus.AddMemory(Ram);
         Bus.AddMemory(Rom);
@@ -172,7 +180,7 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         }
         else if (_options.BiosImage is { } image)
         {
-            if (!Ram.Contains(VirtMemoryMap.DramBase, (ulong)image.Length)) throw new LoadException("the firmware image does not fit in RAM");
+            if (!Ram.Contains(VirtMemoryMap.DramBase, (ulong)image.Length)) throw new LoadException($"the built-in firmware ({image.Length} bytes) does not fit in {FormatSize(Ram.Size)} of RAM (see --memory)");
             LoadImage(VirtMemoryMap.DramBase, image);
             firmware = (VirtMemoryMap.DramBase, VirtMemoryMap.DramBase + (ulong)image.Length);
         }
@@ -202,6 +210,13 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         if (ElfImage.IsElf(path))
         {
             var elf = ElfImage.Read(path);
+            foreach (var seg in elf.Segments)
+            {
+                // Name --memory when the segment starts in DRAM's range but RAM is too small for it.
+                ulong size = Math.Max(seg.MemorySize, (ulong)seg.Data.Length);
+                if (seg.PhysicalAddress >= Ram.Base && !Ram.Contains(seg.PhysicalAddress, size))
+                    throw new LoadException($"{path}: segment at 0x{seg.PhysicalAddress:x} (0x{size:x} bytes) does not fit in {FormatSize(Ram.Size)} of RAM (see --memory)");
+            }
             elf.LoadInto(Bus, path);
             ulong lo = ulong.MaxValue, hi = 0;
             foreach (var seg in elf.Segments)
@@ -216,15 +231,36 @@ public sealed class VirtMachine : IMachineControl, IDisposable
             if (KernelSymbols.Count == 0 || path == _options.KernelPath) KernelSymbols = elf.Symbols;
             return (lo, hi);
         }
-        byte[] data;
-        try { data = File.ReadAllBytes(path); }
+        if (!Ram.Contains(rawBase))
+            throw new LoadException($"{path}: a raw kernel goes at 0x{rawBase:x}, beyond the {FormatSize(Ram.Size)} of RAM (see --memory)");
+        ulong room = Ram.Base + Ram.Size - rawBase;
+        byte[]? data;
+        try { data = ReadAtMost(path, room); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new LoadException($"{path}: cannot read: {e.Message}"); }
+        if (data is null)
+            throw new LoadException($"{path}: does not fit in the {FormatSize(room)} of RAM from 0x{rawBase:x} (see --memory)");
         if (data.Length == 0) throw new LoadException($"{path}: file is empty");
-        if (!Ram.Contains(rawBase, (ulong)data.Length))
-            throw new LoadException($"{path}: {data.Length} bytes at 0x{rawBase:x} do not fit in {Ram.Size >> 20} MiB of RAM");
         LoadImage(rawBase, data);
         entry = null;
         return (rawBase, rawBase + (ulong)data.Length);
+    }
+
+    /// <summary>
+    /// The whole file if it has at most <paramref name="limit"/> bytes, else null. Reads instead of
+    /// trusting the length, so a device or pipe given as a kernel (/dev/zero) cannot read forever.
+    /// </summary>
+    private static byte[]? ReadAtMost(string path, ulong limit)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        var data = new MemoryStream();
+        var chunk = new byte[1 << 16];
+        int n;
+        while ((n = file.Read(chunk)) > 0)
+        {
+            data.Write(chunk, 0, n);
+            if ((ulong)data.Length > limit || data.Length > Array.MaxLength - chunk.Length) return null;
+        }
+        return data.ToArray();
     }
 
     /// <summary>Everything loaded into guest memory at start-up, put back on reset (as QEMU's ROM blobs are).</summary>
@@ -250,17 +286,37 @@ public sealed class VirtMachine : IMachineControl, IDisposable
     /// <summary>
     /// Generate the device tree and place it as QEMU does (hw/riscv/boot.c riscv_compute_fdt_addr): at the
     /// end of RAM (below 3 GiB), aligned down to 2 MiB, which leaves firmware room to grow it in place.
+    /// In a RAM too small for that, the end of RAM aligned to 8 bytes. It must never land on the firmware
+    /// or kernel (QEMU refuses overlapping ROM blobs too): a RAM with no room is the user's error.
     /// </summary>
     private ulong PlaceDeviceTree()
     {
         DeviceTree = BuildDeviceTree(_options);
         ulong end = Math.Min(Ram.Base + Ram.Size, 0xC000_0000UL);
         ulong size = (ulong)DeviceTree.Length;
-        ulong addr = (end - size) & ~((2UL << 20) - 1);
-        if (addr < Ram.Base) addr = (end - size) & ~7UL;
-        LoadImage(addr, DeviceTree);
-        return addr;
+        if (end - Ram.Base >= size)
+        {
+            foreach (ulong align in new[] { 2UL << 20, 8UL })
+            {
+                ulong addr = (end - size) & ~(align - 1);
+                if (addr >= Ram.Base && !_images.Any(i => addr < i.Address + (ulong)i.Data.Length && i.Address < addr + size))
+                {
+                    LoadImage(addr, DeviceTree);
+                    return addr;
+                }
+            }
+        }
+        throw new LoadException($"--memory: {FormatSize(Ram.Size)} of RAM leaves no room for the {size}-byte device tree next to the firmware and kernel");
     }
+
+    /// <summary>A byte count as the user would write it for --memory (e.g. 128 MiB, 4 KiB).</summary>
+    private static string FormatSize(ulong bytes) => bytes switch
+    {
+        _ when bytes >= 1UL << 30 && bytes % (1UL << 30) == 0 => $"{bytes >> 30} GiB",
+        _ when bytes >= 1UL << 20 && bytes % (1UL << 20) == 0 => $"{bytes >> 20} MiB",
+        _ when bytes % 1024 == 0 => $"{bytes >> 10} KiB",
+        _ => $"{bytes} bytes",
+    };
 
     /// <summary>The device tree a machine built from <paramref name="options"/> hands its guest.</summary>
     public static byte[] BuildDeviceTree(MachineOptions options) =>
