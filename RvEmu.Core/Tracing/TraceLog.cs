@@ -2,6 +2,8 @@ using RvEmu.Core.Bus;
 using RvEmu.Core.Cpu;
 using RvEmu.Core.Isa;
 using Serilog;
+using Serilog.Events;
+using Serilog.Parsing;
 
 namespace RvEmu.Core.Tracing;
 
@@ -10,20 +12,46 @@ namespace RvEmu.Core.Tracing;
 /// and Spike's <c>-l --log-commits</c> give them. Every event carries structured properties
 /// (Hart, Pc, Mode, Cause, Device...), so the same events can go to a JSON sink.
 /// Instruction lines follow Spike's layout: <c>core   0: 3 0x0000000080000000 (0x00000297) auipc t0,0x0</c>;
-/// commit lines: <c>core   0: 3 0x0000000080000000 (0x00000297) x5  0x0000000080000000 mem 0x... 0x...</c>.
+/// commit lines: <c>core   0: 3 0x0000000080000000 (0x00000297) x5  0x0000000080000000</c>, or
+/// <c>... mem 0x0000000010000000 0x48</c> for a store.
 /// </summary>
-public sealed class TraceLog : IHartObserver, IBusObserver
+/// <remarks>
+/// Instruction and commit events come once per instruction, so they skip Serilog's per-call template
+/// lookup and argument capture: their templates are parsed once, and the properties of an instruction
+/// (pc, bits, disassembly, destination) are built once per (pc, bits) and reused from a small cache.
+/// Rarer events (traps, device accesses) use the ordinary <see cref="ILogger"/> calls.
+/// </remarks>
+public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
 {
+    private static readonly MessageTemplate InsnTemplate = Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}) {Disassembly}");
+    private static readonly MessageTemplate CommitTemplate = Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits})");
+    // Spike prints the register as "x%-2d", so "x5  0x..." and "x12 0x...".
+    private static readonly MessageTemplate CommitRegisterTemplate = Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}) {Register,-3} 0x{Value:x16}");
+    // Spike prints the stored data with as many hex digits as the store is wide; index = log2(size).
+    private static readonly MessageTemplate[] CommitMemoryTemplates =
+    {
+        Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}) mem 0x{Address:x16} 0x{Data:x2}"),
+        Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}) mem 0x{Address:x16} 0x{Data:x4}"),
+        Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}) mem 0x{Address:x16} 0x{Data:x8}"),
+        Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}) mem 0x{Address:x16} 0x{Data:x16}"),
+    };
+
+    private static readonly LogEventProperty[] ModeProperties =
+        Enumerable.Range(0, 4).Select(m => new LogEventProperty("Mode", new ScalarValue(m))).ToArray();
+
+    /// <summary>Per-instruction properties, cached direct-mapped by pc (32 KiB of code without conflicts).</summary>
+    private const int InsnCacheSize = 16384;
+
     private readonly ILogger _log;
     private readonly TraceEvents _events;
     private readonly TraceFilter _filter;
-    private bool _commitPending;
-    private ulong _commitPc;
-    private uint _commitRaw;
-    private PrivilegeMode _commitMode;
-    private ulong _storeAddr, _storeValue;
-    private int _storeSize;
-    private (char File, int Index) _destination;
+    private readonly InsnInfo?[] _insnCache = new InsnInfo?[InsnCacheSize];
+    private LogEventProperty?[] _hartProperties = new LogEventProperty?[1];
+
+    // The instruction announced by Instruction() whose commit line Retired() writes.
+    private InsnInfo? _pending;
+    private LogEventProperty? _pendingHart, _pendingMode;
+    private ulong _storeAddress, _storeData;
 
     public TraceLog(ILogger log, TraceEvents events, TraceFilter? filter = null)
     {
@@ -38,7 +66,61 @@ public sealed class TraceLog : IHartObserver, IBusObserver
 
     public bool WantsInstructions => On(TraceEvents.Insn | TraceEvents.Commit);
 
-    private static int ModeNumber(PrivilegeMode m) => (int)m;
+    private static MessageTemplate Parse(string text) => new MessageTemplateParser().Parse(text);
+
+    /// <summary>What an instruction's events need, computed once per (pc, bits).</summary>
+    private sealed class InsnInfo
+    {
+        public required ulong Pc { get; init; }
+        public required uint Raw { get; init; }
+        public required LogEventProperty PcProperty { get; init; }
+        public required LogEventProperty BitsProperty { get; init; }
+        public required LogEventProperty DisassemblyProperty { get; init; }
+        /// <summary>"x5", "f3": the register the instruction writes, or null.</summary>
+        public LogEventProperty? Register { get; init; }
+        public int RegisterIndex { get; init; }
+        public bool FloatRegister { get; init; }
+        /// <summary>Bytes a store writes (0 for anything else); its address is x[Rs1] + Imm, its data x[Rs2] or f[Rs2].</summary>
+        public int StoreSize { get; init; }
+        public bool FloatStore { get; init; }
+        public int Rs1 { get; init; }
+        public int Rs2 { get; init; }
+        public long Imm { get; init; }
+    }
+
+    private InsnInfo Info(ulong pc, uint raw)
+    {
+        ref var slot = ref _insnCache[(int)(pc >> 1) & (InsnCacheSize - 1)];
+        if (slot is { } hit && hit.Pc == pc && hit.Raw == raw) return hit;
+        var d = Decoder.Decode(raw);
+        var (file, index) = InstructionTable.Destination(d);
+        slot = new InsnInfo
+        {
+            Pc = pc,
+            Raw = raw,
+            PcProperty = new LogEventProperty("Pc", new ScalarValue(pc)),
+            BitsProperty = new LogEventProperty("Bits", new ScalarValue(Bits(raw))),
+            DisassemblyProperty = new LogEventProperty("Disassembly", new ScalarValue(Disassembler.Disassemble(raw, pc).Replace('\t', ' '))),
+            Register = file is 'x' or 'f' ? new LogEventProperty("Register", new ScalarValue($"{file}{index}")) : null,
+            RegisterIndex = index,
+            FloatRegister = file == 'f',
+            StoreSize = d.Op switch { Op.Sb => 1, Op.Sh => 2, Op.Sw or Op.Fsw => 4, Op.Sd or Op.Fsd => 8, _ => 0 },
+            FloatStore = d.Op is Op.Fsw or Op.Fsd,
+            Rs1 = d.Rs1,
+            Rs2 = d.Rs2,
+            Imm = d.Imm,
+        };
+        return slot;
+    }
+
+    private LogEventProperty HartProperty(int hartId)
+    {
+        if (hartId >= _hartProperties.Length) Array.Resize(ref _hartProperties, hartId + 1);
+        return _hartProperties[hartId] ??= new LogEventProperty("Hart", new ScalarValue(hartId));
+    }
+
+    private void Write(MessageTemplate template, params LogEventProperty[] properties) =>
+        _log.Write(new LogEvent(DateTimeOffset.Now, LogEventLevel.Information, null, template, properties));
 
     private static string ModeName(PrivilegeMode m) => m switch
     {
@@ -49,49 +131,53 @@ public sealed class TraceLog : IHartObserver, IBusObserver
 
     public void Instruction(Hart hart, ulong pc, uint raw, PrivilegeMode mode)
     {
-        _commitPending = false;
+        _pending = null;
         if (!_filter.Accepts(hart.InstructionsRetired, pc, mode)) return;
+        var info = Info(pc, raw);
+        var hartProperty = HartProperty(hart.HartId);
+        var modeProperty = ModeProperties[(int)mode & 3];
         if (On(TraceEvents.Insn))
-        {
-            string text = Disassembler.Disassemble(raw, pc).Replace('\t', ' ');
-            _log.Information("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}) {Disassembly}", hart.HartId, ModeNumber(mode), pc, Bits(raw), text);
-        }
+            Write(InsnTemplate, hartProperty, modeProperty, info.PcProperty, info.BitsProperty, info.DisassemblyProperty);
         if (!On(TraceEvents.Commit)) return;
-        _commitPending = true;
-        _commitPc = pc;
-        _commitRaw = raw;
-        _commitMode = mode;
-        // The memory write of a store is known before it executes: address from rs1 + imm, data from rs2.
-        var d = Decoder.Decode(raw);
-        _destination = InstructionTable.Destination(d);
-        _storeSize = d.Op switch
+        _pending = info;
+        _pendingHart = hartProperty;
+        _pendingMode = modeProperty;
+        if (info.StoreSize != 0)
         {
-            Op.Sb => 1, Op.Sh => 2, Op.Sw or Op.Fsw => 4, Op.Sd or Op.Fsd => 8, _ => 0,
-        };
-        if (_storeSize != 0)
-        {
-            _storeAddr = hart.GetX(d.Rs1) + (ulong)d.Imm;
-            ulong data = d.Op is Op.Fsw or Op.Fsd ? hart.GetF(d.Rs2) : hart.GetX(d.Rs2);
-            _storeValue = _storeSize == 8 ? data : data & ((1UL << (8 * _storeSize)) - 1);
+            // The memory write of a store is known before it executes: address rs1 + imm, data from rs2.
+            _storeAddress = hart.GetX(info.Rs1) + (ulong)info.Imm;
+            ulong data = info.FloatStore ? hart.GetF(info.Rs2) : hart.GetX(info.Rs2);
+            _storeData = info.StoreSize == 8 ? data : data & ((1UL << (8 * info.StoreSize)) - 1);
         }
     }
 
     /// <summary>The instruction announced by <see cref="Instruction"/> retired: log its writes.</summary>
     public void Retired(Hart hart)
     {
-        if (!_commitPending) return;
-        _commitPending = false;
-        // As Spike's commit log: the destination register is written even when its value does not change.
-        var writes = new System.Text.StringBuilder();
-        if (_destination.File == 'x') writes.Append($" x{_destination.Index,-2} 0x{hart.GetX(_destination.Index):x16}");
-        else if (_destination.File == 'f') writes.Append($" f{_destination.Index,-2} 0x{hart.GetF(_destination.Index):x16}");
-        if (_storeSize != 0) writes.Append($" mem 0x{_storeAddr:x16} 0x{_storeValue.ToString($"x{2 * _storeSize}")}");
-        _log.Information("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}){Writes}", hart.HartId, ModeNumber(_commitMode), _commitPc, Bits(_commitRaw), writes.ToString());
+        if (_pending is not { } info) return;
+        _pending = null;
+        var hartProperty = _pendingHart!;
+        var modeProperty = _pendingMode!;
+        if (info.StoreSize != 0)
+        {
+            Write(CommitMemoryTemplates[System.Numerics.BitOperations.Log2((uint)info.StoreSize)], hartProperty, modeProperty, info.PcProperty, info.BitsProperty,
+                new LogEventProperty("Address", new ScalarValue(_storeAddress)), new LogEventProperty("Data", new ScalarValue(_storeData)));
+        }
+        else if (info.Register is { } register)
+        {
+            // As Spike's commit log: the destination register is written even when its value does not change.
+            ulong value = info.FloatRegister ? hart.GetF(info.RegisterIndex) : hart.GetX(info.RegisterIndex);
+            Write(CommitRegisterTemplate, hartProperty, modeProperty, info.PcProperty, info.BitsProperty, register, new LogEventProperty("Value", new ScalarValue(value)));
+        }
+        else
+        {
+            Write(CommitTemplate, hartProperty, modeProperty, info.PcProperty, info.BitsProperty);
+        }
     }
 
     public void Trap(Hart hart, bool isInterrupt, ulong cause, ulong tval, ulong epc, PrivilegeMode from, PrivilegeMode to, ulong handler)
     {
-        _commitPending = false;
+        _pending = null;
         if (isInterrupt)
         {
             if (!On(TraceEvents.Irq)) return;
@@ -135,20 +221,51 @@ public sealed class TraceLog : IHartObserver, IBusObserver
     /// <summary>A virtio event (notify, request, interrupt) from a device model.</summary>
     public void Virtio(string device, string message)
     {
-        if (On(TraceEvents.Virtio)) _log.Information("virtio: {Device}: {Message}", device, message);
+        if (!On(TraceEvents.Virtio)) return;
+        // The transport's messages already start with its name ("virtio7: notify queue 0"); say it once.
+        if (message.StartsWith(device, StringComparison.Ordinal) && message.AsSpan(device.Length).StartsWith(": "))
+            message = message[(device.Length + 2)..];
+        _log.Information("virtio: {Device}: {Message}", device, message);
     }
 
-    /// <summary>A page-table walk and its result.</summary>
-    public void PageWalk(ulong va, string access, string result)
+    /// <summary>A page-table walk and its result: the physical address, or the exception it raised.</summary>
+    public void PageWalk(Hart hart, ulong va, AccessType access, PrivilegeMode mode, ulong pa, ExceptionCause? fault)
     {
-        if (On(TraceEvents.Mmu)) _log.Information("mmu: {Access} va=0x{Va:x16} {Result}", access, va, result);
+        if (!On(TraceEvents.Mmu)) return;
+        string accessName = access switch { AccessType.Fetch => "fetch", AccessType.Load => "load", _ => "store" };
+        if (fault is { } f)
+        {
+            _log.Information("mmu: {Access} va=0x{Va:x16} as {Privilege} -> {CauseName} ({Cause})",
+                accessName, va, ModeName(mode), ExceptionName((ulong)f), (ulong)f);
+        }
+        else
+        {
+            _log.Information("mmu: {Access} va=0x{Va:x16} as {Privilege} -> pa=0x{Pa:x16}", accessName, va, ModeName(mode), pa);
+        }
     }
 
     /// <summary>Instruction bits as Spike prints them: 4 hex digits for compressed, 8 otherwise.</summary>
     private static string Bits(uint raw) => InstructionWord.IsCompressed(raw) ? $"0x{raw & 0xffff:x4}" : $"0x{raw:x8}";
 
-    private static string ExceptionName(ulong cause) =>
-        Enum.IsDefined(typeof(ExceptionCause), (byte)cause) && cause < 64 ? ((ExceptionCause)(byte)cause).ToString() : $"cause {cause}";
+    /// <summary>Exception names as the privileged spec's mcause table (3.1.15, table 3.6) words them.</summary>
+    public static string ExceptionName(ulong cause) => cause switch
+    {
+        0 => "instruction address misaligned",
+        1 => "instruction access fault",
+        2 => "illegal instruction",
+        3 => "breakpoint",
+        4 => "load address misaligned",
+        5 => "load access fault",
+        6 => "store/AMO address misaligned",
+        7 => "store/AMO access fault",
+        8 => "environment call from U-mode",
+        9 => "environment call from S-mode",
+        11 => "environment call from M-mode",
+        12 => "instruction page fault",
+        13 => "load page fault",
+        15 => "store/AMO page fault",
+        _ => $"exception {cause}",
+    };
 }
 
 /// <summary>SBI extension names (SBI spec v1.0, ch. 3-10), for readable traces.</summary>
