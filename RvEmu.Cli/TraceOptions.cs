@@ -151,7 +151,7 @@ internal sealed class TraceOptions
     private sealed class RotationHeader(ITextFormatter formatter, long cap) : FileLifecycleHooks
     {
         private static readonly MessageTemplate Template = new MessageTemplateParser().Parse(
-            "trace: continued from {Previous}, which reached the --trace-max-size cap of {Cap} bytes (the " + RetainedFiles + " newest files are kept)");
+            "trace: continued from {Previous:l}, which reached the --trace-max-size cap of {Cap} bytes (the " + RetainedFiles + " newest files are kept)");
 
         private string? _previous;
 

@@ -23,17 +23,17 @@ namespace RvEmu.Core.Tracing;
 /// </remarks>
 public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
 {
-    private static readonly MessageTemplate InsnTemplate = Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}) {Disassembly}");
-    private static readonly MessageTemplate CommitTemplate = Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits})");
+    private static readonly MessageTemplate InsnTemplate = Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits:l}) {Disassembly:l}");
+    private static readonly MessageTemplate CommitTemplate = Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits:l})");
     // Spike prints the register as "x%-2d", so "x5  0x..." and "x12 0x...".
-    private static readonly MessageTemplate CommitRegisterTemplate = Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}) {Register,-3} 0x{Value:x16}");
+    private static readonly MessageTemplate CommitRegisterTemplate = Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits:l}) {Register,-3:l} 0x{Value:x16}");
     // Spike prints the stored data with as many hex digits as the store is wide; index = log2(size).
     private static readonly MessageTemplate[] CommitMemoryTemplates =
     {
-        Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}) mem 0x{Address:x16} 0x{Data:x2}"),
-        Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}) mem 0x{Address:x16} 0x{Data:x4}"),
-        Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}) mem 0x{Address:x16} 0x{Data:x8}"),
-        Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}) mem 0x{Address:x16} 0x{Data:x16}"),
+        Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits:l}) mem 0x{Address:x16} 0x{Data:x2}"),
+        Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits:l}) mem 0x{Address:x16} 0x{Data:x4}"),
+        Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits:l}) mem 0x{Address:x16} 0x{Data:x8}"),
+        Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits:l}) mem 0x{Address:x16} 0x{Data:x16}"),
     };
 
     private static readonly LogEventProperty[] ModeProperties =
@@ -181,41 +181,41 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
         if (isInterrupt)
         {
             if (!On(TraceEvents.Irq)) return;
-            _log.Information("irq: {CauseName} ({Cause}) epc=0x{Epc:x16} {From}->{To} handler=0x{Handler:x16}",
+            _log.Information("irq: {CauseName:l} ({Cause}) epc=0x{Epc:x16} {From:l}->{To:l} handler=0x{Handler:x16}",
                 Interrupt.Name((int)cause), cause, epc, ModeName(from), ModeName(to), handler);
             return;
         }
         if (On(TraceEvents.Sbi) && cause == (ulong)ExceptionCause.EcallFromS && to == PrivilegeMode.Machine)
         {
             ulong eid = hart.GetX(17), fid = hart.GetX(16);
-            _log.Information("sbi: eid=0x{Eid:x} ({Extension}) fid={Fid} a0=0x{A0:x} a1=0x{A1:x} a2=0x{A2:x}",
+            _log.Information("sbi: eid=0x{Eid:x} ({Extension:l}) fid={Fid} a0=0x{A0:x} a1=0x{A1:x} a2=0x{A2:x}",
                 eid, SbiNames.Extension(eid), fid, hart.GetX(10), hart.GetX(11), hart.GetX(12));
         }
         if (!On(TraceEvents.Trap)) return;
-        _log.Information("trap: {CauseName} ({Cause}) tval=0x{Tval:x16} epc=0x{Epc:x16} {From}->{To} handler=0x{Handler:x16}",
+        _log.Information("trap: {CauseName:l} ({Cause}) tval=0x{Tval:x16} epc=0x{Epc:x16} {From:l}->{To:l} handler=0x{Handler:x16}",
             ExceptionName(cause), cause, tval, epc, ModeName(from), ModeName(to), handler);
     }
 
     public void Return(Hart hart, string instruction, ulong target, PrivilegeMode from, PrivilegeMode to)
     {
         if (!On(TraceEvents.Trap)) return;
-        _log.Information("{Instruction}: {From}->{To} pc=0x{Target:x16}", instruction, ModeName(from), ModeName(to), target);
+        _log.Information("{Instruction:l}: {From:l}->{To:l} pc=0x{Target:x16}", instruction, ModeName(from), ModeName(to), target);
     }
 
     public void DeviceAccess(IMmioDevice device, ulong offset, int size, ulong value, bool isWrite, bool ok)
     {
         if (On(TraceEvents.Mmio))
         {
-            _log.Information("mmio: {Device}+0x{Offset:x} {Register} {Access} {Size} 0x{Value:x}{Fault}",
+            _log.Information("mmio: {Device:l}+0x{Offset:x} {Register:l} {Access:l} {Size} 0x{Value:x}{Fault:l}",
                 device.Name, offset, device.RegisterName(offset) ?? "?", isWrite ? "write" : "read", size, value, ok ? "" : " (fault)");
         }
         if (!ok && On(TraceEvents.GuestErrors))
-            _log.Warning("guest-error: {Device}+0x{Offset:x}: {Access} of {Size} bytes refused", device.Name, offset, isWrite ? "write" : "read", size);
+            _log.Warning("guest-error: {Device:l}+0x{Offset:x}: {Access:l} of {Size} bytes refused", device.Name, offset, isWrite ? "write" : "read", size);
     }
 
     public void GuestError(string message)
     {
-        if (On(TraceEvents.GuestErrors)) _log.Warning("guest-error: {Message}", message);
+        if (On(TraceEvents.GuestErrors)) _log.Warning("guest-error: {Message:l}", message);
     }
 
     /// <summary>A virtio event (notify, request, interrupt) from a device model.</summary>
@@ -225,7 +225,7 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
         // The transport's messages already start with its name ("virtio7: notify queue 0"); say it once.
         if (message.StartsWith(device, StringComparison.Ordinal) && message.AsSpan(device.Length).StartsWith(": "))
             message = message[(device.Length + 2)..];
-        _log.Information("virtio: {Device}: {Message}", device, message);
+        _log.Information("virtio: {Device:l}: {Message:l}", device, message);
     }
 
     /// <summary>A page-table walk and its result: the physical address, or the exception it raised.</summary>
@@ -235,12 +235,12 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
         string accessName = access switch { AccessType.Fetch => "fetch", AccessType.Load => "load", _ => "store" };
         if (fault is { } f)
         {
-            _log.Information("mmu: {Access} va=0x{Va:x16} as {Privilege} -> {CauseName} ({Cause})",
+            _log.Information("mmu: {Access:l} va=0x{Va:x16} as {Privilege:l} -> {CauseName:l} ({Cause})",
                 accessName, va, ModeName(mode), ExceptionName((ulong)f), (ulong)f);
         }
         else
         {
-            _log.Information("mmu: {Access} va=0x{Va:x16} as {Privilege} -> pa=0x{Pa:x16}", accessName, va, ModeName(mode), pa);
+            _log.Information("mmu: {Access:l} va=0x{Va:x16} as {Privilege:l} -> pa=0x{Pa:x16}", accessName, va, ModeName(mode), pa);
         }
     }
 
