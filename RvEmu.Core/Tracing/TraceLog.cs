@@ -53,6 +53,9 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
     private LogEventProperty? _pendingHart, _pendingMode;
     private ulong _storeAddress, _storeData;
 
+    /// <summary>The last fetch walk logged, with the instruction count then (see <see cref="PageWalk"/>).</summary>
+    private (ulong Va, PrivilegeMode Mode, ulong Pa, ExceptionCause? Fault, ulong Retired)? _lastFetchWalk;
+
     public TraceLog(ILogger log, TraceEvents events, TraceFilter? filter = null)
     {
         _log = log;
@@ -232,6 +235,14 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
     public void PageWalk(Hart hart, ulong va, AccessType access, PrivilegeMode mode, ulong pa, ExceptionCause? fault)
     {
         if (!On(TraceEvents.Mmu)) return;
+        if (access == AccessType.Fetch && WantsInstructions)
+        {
+            // For the insn line the hart reads the instruction before running it, and then fetches it again when
+            // that read left nothing in its TLB (a fault, a page PMP splits): the same walk, logged once.
+            var walk = (va, mode, pa, fault, hart.InstructionsRetired);
+            if (walk == _lastFetchWalk) return;
+            _lastFetchWalk = walk;
+        }
         string accessName = access switch { AccessType.Fetch => "fetch", AccessType.Load => "load", _ => "store" };
         if (fault is { } f)
         {

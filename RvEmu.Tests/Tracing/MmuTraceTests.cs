@@ -77,6 +77,20 @@ public sealed class MmuTraceTests
     }
 
     [Test]
+    public void WithInsn_EachWalkIsStillLoggedOnce()
+    {
+        // For the insn line the hart reads each instruction before running it; a faulting fetch is then walked
+        // twice by the hart, but it is one fetch: the mmu events must be the same as without insn.
+        using var plain = RunSv39(TraceEvents.Mmu);
+        using var withInsn = RunSv39(TraceEvents.Mmu | TraceEvents.Insn);
+        var walks = withInsn.Lines.Where(l => l.StartsWith("mmu:", StringComparison.Ordinal)).ToList();
+        Assert.That(walks, Is.EqualTo(plain.Lines));
+        int fault = walks.IndexOf("mmu: fetch va=0x0000000040002000 as S -> instruction page fault (12)");
+        Assert.That(fault, Is.GreaterThanOrEqualTo(0));
+        Assert.That(walks[fault + 1], Is.Not.EqualTo(walks[fault]));
+    }
+
+    [Test]
     public void MmuOff_NoWalkIsLogged()
     {
         using var trace = RunSv39(TraceEvents.Trap);
