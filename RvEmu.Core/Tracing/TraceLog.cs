@@ -122,8 +122,52 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
         return _hartProperties[hartId] ??= new LogEventProperty("Hart", new ScalarValue(hartId));
     }
 
-    private void Write(MessageTemplate template, params LogEventProperty[] properties) =>
-        _log.Write(new LogEvent(DateTimeOffset.Now, LogEventLevel.Information, null, template, properties));
+    /// <summary>
+    /// Write an instruction or commit event. The timestamp is UTC (no time-zone lookup per event); the
+    /// properties go through one reused list, which LogEvent's constructor copies.
+    /// </summary>
+    private void Write(MessageTemplate template, LogEventProperty a, LogEventProperty b, LogEventProperty c, LogEventProperty d,
+        LogEventProperty? e = null, LogEventProperty? f = null)
+    {
+        _properties.Set(a, b, c, d, e, f);
+        _log.Write(new LogEvent(DateTimeOffset.UtcNow, LogEventLevel.Information, null, template, _properties));
+    }
+
+    private readonly PropertyList _properties = new();
+
+    /// <summary>
+    /// Up to six properties as an enumerable that allocates nothing: LogEvent's constructor reads them once.
+    /// Instruction and commit events come only from the emulation thread, so one list per trace log is enough.
+    /// </summary>
+    private sealed class PropertyList : IEnumerable<LogEventProperty>, IEnumerator<LogEventProperty>
+    {
+        private readonly LogEventProperty[] _items = new LogEventProperty[6];
+        private int _count, _index;
+
+        public void Set(LogEventProperty a, LogEventProperty b, LogEventProperty c, LogEventProperty d, LogEventProperty? e, LogEventProperty? f)
+        {
+            _items[0] = a;
+            _items[1] = b;
+            _items[2] = c;
+            _items[3] = d;
+            _count = 4;
+            if (e is not null) _items[_count++] = e;
+            if (f is not null) _items[_count++] = f;
+        }
+
+        public IEnumerator<LogEventProperty> GetEnumerator()
+        {
+            _index = -1;
+            return this;
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+        public bool MoveNext() => ++_index < _count;
+        public LogEventProperty Current => _items[_index];
+        object System.Collections.IEnumerator.Current => Current;
+        public void Reset() => _index = -1;
+        public void Dispose() { }
+    }
 
     private static string ModeName(PrivilegeMode m) => m switch
     {

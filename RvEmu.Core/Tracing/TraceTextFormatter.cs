@@ -23,10 +23,9 @@ public sealed class TraceTextFormatter : ITextFormatter
     public void Format(LogEvent logEvent, TextWriter output)
     {
         Span<char> line = stackalloc char[LineBuffer];
-        if (TryRender(logEvent, line, out int length))
+        if (TryRender(logEvent, line, out int length) && Append(line, ref length, Environment.NewLine))
         {
             output.Write(line[..length]);
-            output.Write(Environment.NewLine);
         }
         else
         {
