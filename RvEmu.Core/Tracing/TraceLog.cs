@@ -56,6 +56,7 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
     /// <summary>The last fetch walk logged, with the instruction count then (see <see cref="PageWalk"/>).</summary>
     private (ulong Va, PrivilegeMode Mode, ulong Pa, ExceptionCause? Fault, ulong Retired)? _lastFetchWalk;
 
+    /// <summary>A trace of <paramref name="events"/> to <paramref name="log"/>; <paramref name="filter"/> selects the instructions (insn, commit) kept.</summary>
     public TraceLog(ILogger log, TraceEvents events, TraceFilter? filter = null)
     {
         _log = log;
@@ -63,10 +64,12 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
         _filter = filter ?? new TraceFilter();
     }
 
+    /// <summary>The kinds of events recorded.</summary>
     public TraceEvents Events => _events;
 
     private bool On(TraceEvents e) => (_events & e) != 0;
 
+    /// <inheritdoc/>
     public bool WantsInstructions => On(TraceEvents.Insn | TraceEvents.Commit);
 
     private static MessageTemplate Parse(string text) => new MessageTemplateParser().Parse(text);
@@ -176,6 +179,7 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
         _ => "U",
     };
 
+    /// <summary>The hart is about to run the instruction <paramref name="raw"/> at <paramref name="pc"/>: its insn line, and what its commit line needs.</summary>
     public void Instruction(Hart hart, ulong pc, uint raw, PrivilegeMode mode)
     {
         _pending = null;
@@ -222,6 +226,7 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
         }
     }
 
+    /// <summary>An exception (trap, and sbi for an ecall from S to M) or an interrupt (irq) was taken.</summary>
     public void Trap(Hart hart, bool isInterrupt, ulong cause, ulong tval, ulong epc, PrivilegeMode from, PrivilegeMode to, ulong handler)
     {
         _pending = null;
@@ -243,12 +248,14 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
             ExceptionName(cause), cause, tval, epc, ModeName(from), ModeName(to), handler);
     }
 
+    /// <summary>mret or sret returned (a trap event).</summary>
     public void Return(Hart hart, string instruction, ulong target, PrivilegeMode from, PrivilegeMode to)
     {
         if (!On(TraceEvents.Trap)) return;
         _log.Information("{Instruction:l}: {From:l}->{To:l} pc=0x{Target:x16}", instruction, ModeName(from), ModeName(to), target);
     }
 
+    /// <summary>A device register access (mmio); a refused one is also a guest error.</summary>
     public void DeviceAccess(IMmioDevice device, ulong offset, int size, ulong value, bool isWrite, bool ok)
     {
         if (On(TraceEvents.Mmio))
@@ -260,6 +267,7 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
             _log.Warning("guest-error: {Device:l}+0x{Offset:x}: {Access:l} of {Size} bytes refused", device.Name, offset, isWrite ? "write" : "read", size);
     }
 
+    /// <summary>A guest mistake reported by the bus or a device model (a warning).</summary>
     public void GuestError(string message)
     {
         if (On(TraceEvents.GuestErrors)) _log.Warning("guest-error: {Message:l}", message);
@@ -326,6 +334,7 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
 /// <summary>SBI extension names (SBI spec v1.0, ch. 3-10), for readable traces.</summary>
 public static class SbiNames
 {
+    /// <summary>The name of extension <paramref name="eid"/>: "BASE", "TIME"..., "legacy" for the v0.1 calls.</summary>
     public static string Extension(ulong eid) => eid switch
     {
         0x10 => "BASE",

@@ -289,6 +289,33 @@ public sealed class TraceEventTests
         Assert.That(lsr.GetProperty("Value").GetUInt64(), Is.EqualTo(0x60UL));
     }
 
+    /// <summary>A device with one read-only register: writes to it are refused (the access faults).</summary>
+    private sealed class ReadOnlyIdDevice : IMmioDevice
+    {
+        public string Name => "idreg";
+        public bool Read(ulong offset, int size, out ulong value) { value = 0x1234; return offset == 0; }
+        public bool Write(ulong offset, int size, ulong value) => false;
+        public string? RegisterName(ulong offset) => offset == 0 ? "ID" : null;
+    }
+
+    [Test]
+    public void RefusedDeviceWrite_IsAnMmioFaultAndAGuestError()
+    {
+        using var trace = new TraceCapture(TraceEvents.Mmio | TraceEvents.GuestErrors);
+        var bus = new PhysicalBus { Observer = trace.Log };
+        bus.AddDevice(0x1000_0000, 0x100, new ReadOnlyIdDevice());
+        Assert.That(bus.Read(0x1000_0000, 4, out ulong id), Is.True);
+        Assert.That(id, Is.EqualTo(0x1234UL));
+        Assert.That(bus.Write(0x1000_0000, 4, 0x1), Is.False);
+        Assert.That(trace.Lines, Is.EqualTo(new[]
+        {
+            "mmio: idreg+0x0 ID read 4 0x1234",
+            "mmio: idreg+0x0 ID write 4 0x1 (fault)",
+            "guest-error: idreg+0x0: write of 4 bytes refused",
+        }));
+        Assert.That(trace.Json[2].GetProperty("Level").GetString(), Is.EqualTo("Warning"));
+    }
+
     // ---- the bundled guest: virtio and SBI ----
 
     private static TraceCapture RunBundledGuest(TraceEvents events)
