@@ -14,17 +14,24 @@ namespace RvEmu.Tests.Tracing;
 /// <summary>An in-memory Serilog sink: each event rendered by a formatter, kept as one string without its newline.</summary>
 internal sealed class RenderedLinesSink(ITextFormatter formatter) : ILogEventSink
 {
-    private readonly List<string> _lines = new();
+    private readonly List<string> _rendered = new();
 
-    public IReadOnlyList<string> Lines => _lines;
+    /// <summary>Each event's text without its final newline (checked here: Serilog swallows exceptions thrown by sinks).</summary>
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            Assert.That(_rendered, Has.All.EndWith(Environment.NewLine), "every event ends its line");
+            Assert.That(_rendered.Select(r => r[..^Environment.NewLine.Length]), Has.None.Contain('\n'), "one event, one line");
+            return _rendered.Select(r => r[..^Environment.NewLine.Length]).ToList();
+        }
+    }
 
     public void Emit(LogEvent logEvent)
     {
         var writer = new StringWriter();
         formatter.Format(logEvent, writer);
-        string text = writer.ToString();
-        Assert.That(text, Does.EndWith(Environment.NewLine), "one event, one line");
-        _lines.Add(text[..^Environment.NewLine.Length]);
+        _rendered.Add(writer.ToString());
     }
 }
 
