@@ -1,26 +1,42 @@
 using System.CommandLine;
+using System.Text;
+using System.Text.RegularExpressions;
 using RvEmu.Core.Cpu;
 using RvEmu.Core.Tracing;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
+using Serilog.Formatting;
 using Serilog.Formatting.Json;
+using Serilog.Parsing;
+using Serilog.Sinks.File;
 
 namespace RvEmu.Cli;
 
 /// <summary>The trace and diagnostic-log options of <c>rvemu run</c>, and the Serilog loggers they build.</summary>
 internal sealed class TraceOptions
 {
-    private const string LineTemplate = "{Message:lj}{NewLine}";
+    /// <summary>Trace files kept when --trace-max-size rotates them (the current one included).</summary>
+    public const int RetainedFiles = 4;
+
+    /// <summary>Smallest --trace-max-size: room for the slack below plus a useful amount of trace.</summary>
+    public const long MinimumCap = 4096;
+
+    /// <summary>
+    /// How far below the cap Serilog is asked to roll. Its file sink counts bytes only as its buffered
+    /// writer flushes them (up to 1024 characters at a time) and never splits an event, so a file ends up
+    /// to one writer buffer plus one event past the limit it is given; every trace event is well under 1 KiB.
+    /// </summary>
+    private const long CapSlack = 2048;
 
     public Option<string?> Trace { get; } = new("--trace") { Description = "Attach a debug trace log to FILE ('-' for stderr)", HelpName = "FILE" };
     public Option<string> Events { get; } = new("--trace-events") { Description = "What the trace records: insn,commit,trap,irq,mmio,virtio,sbi,mmu,guest-errors (or all)", HelpName = "LIST", DefaultValueFactory = _ => "trap,irq,guest-errors" };
     public Option<string> Format { get; } = new("--trace-format") { Description = "Trace format: text or json (one Serilog event per line)", HelpName = "text|json", DefaultValueFactory = _ => "text" };
-    public Option<ulong?> From { get; } = new("--trace-from") { Description = "Trace from this instruction count on", HelpName = "N", CustomParser = Cli.Number<ulong>("--trace-from", "an instruction count") };
-    public Option<ulong?> To { get; } = new("--trace-to") { Description = "Trace up to this instruction count", HelpName = "N", CustomParser = Cli.Number<ulong>("--trace-to", "an instruction count") };
-    public Option<string?> Pc { get; } = new("--trace-pc") { Description = "Trace only instructions with pc in LO..HI", HelpName = "LO..HI" };
-    public Option<string?> Mode { get; } = new("--trace-mode") { Description = "Trace only instructions in this privilege mode", HelpName = "u|s|m" };
-    public Option<string?> MaxSize { get; } = new("--trace-max-size") { Description = "Rotate the trace file when it reaches SIZE (keeps the last 4 files)", HelpName = "SIZE" };
+    public Option<ulong?> From { get; } = new("--trace-from") { Description = "Trace instructions (insn, commit) from this count of instructions retired on", HelpName = "N", CustomParser = Cli.Number<ulong>("--trace-from", "an instruction count") };
+    public Option<ulong?> To { get; } = new("--trace-to") { Description = "Trace instructions (insn, commit) up to, not including, this count of instructions retired", HelpName = "N", CustomParser = Cli.Number<ulong>("--trace-to", "an instruction count") };
+    public Option<string?> Pc { get; } = new("--trace-pc") { Description = "Trace only instructions (insn, commit) with pc in LO..HI (inclusive)", HelpName = "LO..HI" };
+    public Option<string?> Mode { get; } = new("--trace-mode") { Description = "Trace only instructions (insn, commit) in this privilege mode", HelpName = "u|s|m" };
+    public Option<string?> MaxSize { get; } = new("--trace-max-size") { Description = $"Keep each trace file below SIZE (at least 4K): continue in FILE_001, FILE_002... (each opening with a line naming the one before), keeping the {RetainedFiles} newest", HelpName = "SIZE" };
     public Option<string> LogLevel { get; } = new("--log-level") { Description = "RvEmu's own diagnostics on stderr: verbose, debug, information, warning, error", HelpName = "LEVEL", DefaultValueFactory = _ => "warning" };
 
     public IEnumerable<Option> All => new Option[] { Trace, Events, Format, From, To, Pc, Mode, MaxSize, LogLevel };
@@ -73,13 +89,15 @@ internal sealed class TraceOptions
         {
             if (!SizeParser.TryParse(sizeText.Any(char.IsLetter) ? sizeText : sizeText + "B", out ulong bytes) || bytes == 0)
                 throw new UsageException($"--trace-max-size: '{sizeText}' is not a size");
+            if (bytes < MinimumCap || bytes > long.MaxValue)
+                throw new UsageException($"--trace-max-size: {sizeText} is below the minimum of {MinimumCap / 1024}K");
             cap = (long)bytes;
         }
         var config = new LoggerConfiguration().MinimumLevel.Verbose();
         if (path == "-")
         {
             if (json) config.WriteTo.Console(new JsonFormatter(renderMessage: true), standardErrorFromLevel: LogEventLevel.Verbose);
-            else config.WriteTo.Console(outputTemplate: LineTemplate, standardErrorFromLevel: LogEventLevel.Verbose);
+            else config.WriteTo.Console(new TraceTextFormatter(), standardErrorFromLevel: LogEventLevel.Verbose);
         }
         else
         {
@@ -91,12 +109,77 @@ internal sealed class TraceOptions
             {
                 throw new UsageException($"--trace: cannot write {path}: {e.Message}");
             }
-            if (json)
-                config.WriteTo.File(new JsonFormatter(renderMessage: true), path, buffered: true, fileSizeLimitBytes: cap, rollOnFileSizeLimit: cap is not null, retainedFileCountLimit: 4);
+            ITextFormatter formatter = json ? new JsonFormatter(renderMessage: true) : new TraceTextFormatter();
+            if (cap is { } limit)
+            {
+                DeleteRotatedFiles(path);
+                config.WriteTo.File(formatter, path, buffered: true, fileSizeLimitBytes: limit - CapSlack, rollOnFileSizeLimit: true,
+                    retainedFileCountLimit: RetainedFiles, hooks: new RotationHeader(formatter, limit));
+            }
             else
-                config.WriteTo.File(path, outputTemplate: LineTemplate, buffered: true, fileSizeLimitBytes: cap, rollOnFileSizeLimit: cap is not null, retainedFileCountLimit: 4);
+            {
+                config.WriteTo.File(formatter, path, buffered: true, fileSizeLimitBytes: null, hooks: new LargeWriteBuffer());
+            }
         }
         logger = config.CreateLogger();
         return new TraceLog(logger, events, filter);
+    }
+
+    /// <summary>
+    /// Remove FILE_001, FILE_002... left by an earlier run: Serilog's rolling sink would otherwise append
+    /// to the newest of them, mixing two runs. (FILE itself was just truncated.)
+    /// </summary>
+    private static void DeleteRotatedFiles(string path)
+    {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var rotated = new Regex("^" + Regex.Escape(Path.GetFileNameWithoutExtension(path)) + @"_\d{3,}" + Regex.Escape(Path.GetExtension(path)) + "$");
+        foreach (string file in Directory.EnumerateFiles(directory))
+        {
+            if (!rotated.IsMatch(Path.GetFileName(file))) continue;
+            try { File.Delete(file); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"--trace: cannot remove {file} from an earlier run: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// A 1 MiB buffer between Serilog's writer and the trace file: an instruction trace writes tens of
+    /// megabytes a second, and the file stream's own 4 KiB buffer would make that a system call every
+    /// ~70 lines. (Not with --trace-max-size: the size count must see the bytes as they are written.)
+    /// </summary>
+    private sealed class LargeWriteBuffer : FileLifecycleHooks
+    {
+        public override Stream OnFileOpened(string path, Stream underlyingStream, Encoding encoding) =>
+            new BufferedStream(underlyingStream, 1 << 20);
+    }
+
+    /// <summary>
+    /// Opens every rotated trace file after the first with a line (an event in the trace's own format)
+    /// saying where the trace comes from, so a file that starts mid-run says so.
+    /// </summary>
+    private sealed class RotationHeader(ITextFormatter formatter, long cap) : FileLifecycleHooks
+    {
+        private static readonly MessageTemplate Template = new MessageTemplateParser().Parse(
+            "trace: continued from {Previous:l}, which reached the --trace-max-size cap of {Cap} bytes (the " + RetainedFiles + " newest files are kept)");
+
+        private string? _previous;
+
+        public override Stream OnFileOpened(string path, Stream underlyingStream, Encoding encoding)
+        {
+            if (_previous is { } previous)
+            {
+                var header = new LogEvent(DateTimeOffset.Now, LogEventLevel.Information, null, Template, new[]
+                {
+                    new LogEventProperty("Previous", new ScalarValue(Path.GetFileName(previous))),
+                    new LogEventProperty("Cap", new ScalarValue(cap)),
+                });
+                using var writer = new StreamWriter(underlyingStream, encoding, bufferSize: 1024, leaveOpen: true);
+                formatter.Format(header, writer);
+            }
+            _previous = path;
+            return underlyingStream;
+        }
     }
 }

@@ -281,8 +281,16 @@ public sealed unsafe partial class Hart
     private const ulong PteV = 1, PteR = 2, PteW = 4, PteX = 8, PteU = 16, PteA = 64, PteD = 128;
     private const ulong PpnMask = (1UL << 44) - 1;
 
-    /// <summary>The Sv39 walk of privileged spec 4.3.2, with hardware A/D updates (as QEMU does).</summary>
+    /// <summary>The Sv39 walk, reported to an observer that asks for page walks (the trace log's mmu events).</summary>
     private bool WalkSv39(ulong va, AccessType type, PrivilegeMode mode, out ulong pa)
+    {
+        bool ok = WalkSv39Steps(va, type, mode, out pa);
+        (Observer as IPageWalkObserver)?.PageWalk(this, va, type, mode, pa, ok ? null : _pendingCause);
+        return ok;
+    }
+
+    /// <summary>The Sv39 walk of privileged spec 4.3.2, with hardware A/D updates (as QEMU does).</summary>
+    private bool WalkSv39Steps(ulong va, AccessType type, PrivilegeMode mode, out ulong pa)
     {
         pa = 0;
         // Bits 63:39 must equal bit 38 (4.4.1), else a page fault.
@@ -413,4 +421,11 @@ public sealed unsafe partial class Hart
         _pendingTval = tval;
         return ok;
     }
+}
+
+/// <summary>Receives the outcome of every Sv39 page walk; an <see cref="IHartObserver"/> that also implements it gets them.</summary>
+public interface IPageWalkObserver
+{
+    /// <summary>A walk for <paramref name="access"/> at <paramref name="va"/> as <paramref name="mode"/> ended in <paramref name="pa"/>, or raised <paramref name="fault"/>.</summary>
+    void PageWalk(Hart hart, ulong va, AccessType access, PrivilegeMode mode, ulong pa, ExceptionCause? fault);
 }

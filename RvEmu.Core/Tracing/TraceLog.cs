@@ -2,6 +2,8 @@ using RvEmu.Core.Bus;
 using RvEmu.Core.Cpu;
 using RvEmu.Core.Isa;
 using Serilog;
+using Serilog.Events;
+using Serilog.Parsing;
 
 namespace RvEmu.Core.Tracing;
 
@@ -10,21 +12,51 @@ namespace RvEmu.Core.Tracing;
 /// and Spike's <c>-l --log-commits</c> give them. Every event carries structured properties
 /// (Hart, Pc, Mode, Cause, Device...), so the same events can go to a JSON sink.
 /// Instruction lines follow Spike's layout: <c>core   0: 3 0x0000000080000000 (0x00000297) auipc t0,0x0</c>;
-/// commit lines: <c>core   0: 3 0x0000000080000000 (0x00000297) x5  0x0000000080000000 mem 0x... 0x...</c>.
+/// commit lines: <c>core   0: 3 0x0000000080000000 (0x00000297) x5  0x0000000080000000</c>, or
+/// <c>... mem 0x0000000010000000 0x48</c> for a store.
 /// </summary>
-public sealed class TraceLog : IHartObserver, IBusObserver
+/// <remarks>
+/// Instruction and commit events come once per instruction, so they skip Serilog's per-call template
+/// lookup and argument capture: their templates are parsed once, and the properties of an instruction
+/// (pc, bits, disassembly, destination) are built once per (pc, bits) and reused from a small cache.
+/// Rarer events (traps, device accesses) use the ordinary <see cref="ILogger"/> calls.
+/// </remarks>
+public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
 {
+    private static readonly MessageTemplate InsnTemplate = Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits:l}) {Disassembly:l}");
+    private static readonly MessageTemplate CommitTemplate = Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits:l})");
+    // Spike prints the register as "x%-2d", so "x5  0x..." and "x12 0x...".
+    private static readonly MessageTemplate CommitRegisterTemplate = Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits:l}) {Register,-3:l} 0x{Value:x16}");
+    // Spike prints the stored data with as many hex digits as the store is wide; index = log2(size).
+    private static readonly MessageTemplate[] CommitMemoryTemplates =
+    {
+        Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits:l}) mem 0x{Address:x16} 0x{Data:x2}"),
+        Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits:l}) mem 0x{Address:x16} 0x{Data:x4}"),
+        Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits:l}) mem 0x{Address:x16} 0x{Data:x8}"),
+        Parse("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits:l}) mem 0x{Address:x16} 0x{Data:x16}"),
+    };
+
+    private static readonly LogEventProperty[] ModeProperties =
+        Enumerable.Range(0, 4).Select(m => new LogEventProperty("Mode", new ScalarValue(m))).ToArray();
+
+    /// <summary>Per-instruction properties, cached direct-mapped by pc (32 KiB of code without conflicts).</summary>
+    private const int InsnCacheSize = 16384;
+
     private readonly ILogger _log;
     private readonly TraceEvents _events;
     private readonly TraceFilter _filter;
-    private bool _commitPending;
-    private ulong _commitPc;
-    private uint _commitRaw;
-    private PrivilegeMode _commitMode;
-    private ulong _storeAddr, _storeValue;
-    private int _storeSize;
-    private (char File, int Index) _destination;
+    private readonly InsnInfo?[] _insnCache = new InsnInfo?[InsnCacheSize];
+    private LogEventProperty?[] _hartProperties = new LogEventProperty?[1];
 
+    // The instruction announced by Instruction() whose commit line Retired() writes.
+    private InsnInfo? _pending;
+    private LogEventProperty? _pendingHart, _pendingMode;
+    private ulong _storeAddress, _storeData;
+
+    /// <summary>The last fetch walk logged, with the instruction count then (see <see cref="PageWalk"/>).</summary>
+    private (ulong Va, PrivilegeMode Mode, ulong Pa, ExceptionCause? Fault, ulong Retired)? _lastFetchWalk;
+
+    /// <summary>A trace of <paramref name="events"/> to <paramref name="log"/>; <paramref name="filter"/> selects the instructions (insn, commit) kept.</summary>
     public TraceLog(ILogger log, TraceEvents events, TraceFilter? filter = null)
     {
         _log = log;
@@ -32,13 +64,113 @@ public sealed class TraceLog : IHartObserver, IBusObserver
         _filter = filter ?? new TraceFilter();
     }
 
+    /// <summary>The kinds of events recorded.</summary>
     public TraceEvents Events => _events;
 
     private bool On(TraceEvents e) => (_events & e) != 0;
 
+    /// <inheritdoc/>
     public bool WantsInstructions => On(TraceEvents.Insn | TraceEvents.Commit);
 
-    private static int ModeNumber(PrivilegeMode m) => (int)m;
+    private static MessageTemplate Parse(string text) => new MessageTemplateParser().Parse(text);
+
+    /// <summary>What an instruction's events need, computed once per (pc, bits).</summary>
+    private sealed class InsnInfo
+    {
+        public required ulong Pc { get; init; }
+        public required uint Raw { get; init; }
+        public required LogEventProperty PcProperty { get; init; }
+        public required LogEventProperty BitsProperty { get; init; }
+        public required LogEventProperty DisassemblyProperty { get; init; }
+        /// <summary>"x5", "f3": the register the instruction writes, or null.</summary>
+        public LogEventProperty? Register { get; init; }
+        public int RegisterIndex { get; init; }
+        public bool FloatRegister { get; init; }
+        /// <summary>Bytes a store writes (0 for anything else); its address is x[Rs1] + Imm, its data x[Rs2] or f[Rs2].</summary>
+        public int StoreSize { get; init; }
+        public bool FloatStore { get; init; }
+        public int Rs1 { get; init; }
+        public int Rs2 { get; init; }
+        public long Imm { get; init; }
+    }
+
+    private InsnInfo Info(ulong pc, uint raw)
+    {
+        ref var slot = ref _insnCache[(int)(pc >> 1) & (InsnCacheSize - 1)];
+        if (slot is { } hit && hit.Pc == pc && hit.Raw == raw) return hit;
+        var d = Decoder.Decode(raw);
+        var (file, index) = InstructionTable.Destination(d);
+        slot = new InsnInfo
+        {
+            Pc = pc,
+            Raw = raw,
+            PcProperty = new LogEventProperty("Pc", new ScalarValue(pc)),
+            BitsProperty = new LogEventProperty("Bits", new ScalarValue(Bits(raw))),
+            DisassemblyProperty = new LogEventProperty("Disassembly", new ScalarValue(Disassembler.Disassemble(raw, pc).Replace('\t', ' '))),
+            Register = file is 'x' or 'f' ? new LogEventProperty("Register", new ScalarValue($"{file}{index}")) : null,
+            RegisterIndex = index,
+            FloatRegister = file == 'f',
+            StoreSize = d.Op switch { Op.Sb => 1, Op.Sh => 2, Op.Sw or Op.Fsw => 4, Op.Sd or Op.Fsd => 8, _ => 0 },
+            FloatStore = d.Op is Op.Fsw or Op.Fsd,
+            Rs1 = d.Rs1,
+            Rs2 = d.Rs2,
+            Imm = d.Imm,
+        };
+        return slot;
+    }
+
+    private LogEventProperty HartProperty(int hartId)
+    {
+        if (hartId >= _hartProperties.Length) Array.Resize(ref _hartProperties, hartId + 1);
+        return _hartProperties[hartId] ??= new LogEventProperty("Hart", new ScalarValue(hartId));
+    }
+
+    /// <summary>
+    /// Write an instruction or commit event. The timestamp is UTC (no time-zone lookup per event); the
+    /// properties go through one reused list, which LogEvent's constructor copies.
+    /// </summary>
+    private void Write(MessageTemplate template, LogEventProperty a, LogEventProperty b, LogEventProperty c, LogEventProperty d,
+        LogEventProperty? e = null, LogEventProperty? f = null)
+    {
+        _properties.Set(a, b, c, d, e, f);
+        _log.Write(new LogEvent(DateTimeOffset.UtcNow, LogEventLevel.Information, null, template, _properties));
+    }
+
+    private readonly PropertyList _properties = new();
+
+    /// <summary>
+    /// Up to six properties as an enumerable that allocates nothing: LogEvent's constructor reads them once.
+    /// Instruction and commit events come only from the emulation thread, so one list per trace log is enough.
+    /// </summary>
+    private sealed class PropertyList : IEnumerable<LogEventProperty>, IEnumerator<LogEventProperty>
+    {
+        private readonly LogEventProperty[] _items = new LogEventProperty[6];
+        private int _count, _index;
+
+        public void Set(LogEventProperty a, LogEventProperty b, LogEventProperty c, LogEventProperty d, LogEventProperty? e, LogEventProperty? f)
+        {
+            _items[0] = a;
+            _items[1] = b;
+            _items[2] = c;
+            _items[3] = d;
+            _count = 4;
+            if (e is not null) _items[_count++] = e;
+            if (f is not null) _items[_count++] = f;
+        }
+
+        public IEnumerator<LogEventProperty> GetEnumerator()
+        {
+            _index = -1;
+            return this;
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+        public bool MoveNext() => ++_index < _count;
+        public LogEventProperty Current => _items[_index];
+        object System.Collections.IEnumerator.Current => Current;
+        public void Reset() => _index = -1;
+        public void Dispose() { }
+    }
 
     private static string ModeName(PrivilegeMode m) => m switch
     {
@@ -47,113 +179,162 @@ public sealed class TraceLog : IHartObserver, IBusObserver
         _ => "U",
     };
 
+    /// <summary>The hart is about to run the instruction <paramref name="raw"/> at <paramref name="pc"/>: its insn line, and what its commit line needs.</summary>
     public void Instruction(Hart hart, ulong pc, uint raw, PrivilegeMode mode)
     {
-        _commitPending = false;
+        _pending = null;
         if (!_filter.Accepts(hart.InstructionsRetired, pc, mode)) return;
+        var info = Info(pc, raw);
+        var hartProperty = HartProperty(hart.HartId);
+        var modeProperty = ModeProperties[(int)mode & 3];
         if (On(TraceEvents.Insn))
-        {
-            string text = Disassembler.Disassemble(raw, pc).Replace('\t', ' ');
-            _log.Information("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}) {Disassembly}", hart.HartId, ModeNumber(mode), pc, Bits(raw), text);
-        }
+            Write(InsnTemplate, hartProperty, modeProperty, info.PcProperty, info.BitsProperty, info.DisassemblyProperty);
         if (!On(TraceEvents.Commit)) return;
-        _commitPending = true;
-        _commitPc = pc;
-        _commitRaw = raw;
-        _commitMode = mode;
-        // The memory write of a store is known before it executes: address from rs1 + imm, data from rs2.
-        var d = Decoder.Decode(raw);
-        _destination = InstructionTable.Destination(d);
-        _storeSize = d.Op switch
+        _pending = info;
+        _pendingHart = hartProperty;
+        _pendingMode = modeProperty;
+        if (info.StoreSize != 0)
         {
-            Op.Sb => 1, Op.Sh => 2, Op.Sw or Op.Fsw => 4, Op.Sd or Op.Fsd => 8, _ => 0,
-        };
-        if (_storeSize != 0)
-        {
-            _storeAddr = hart.GetX(d.Rs1) + (ulong)d.Imm;
-            ulong data = d.Op is Op.Fsw or Op.Fsd ? hart.GetF(d.Rs2) : hart.GetX(d.Rs2);
-            _storeValue = _storeSize == 8 ? data : data & ((1UL << (8 * _storeSize)) - 1);
+            // The memory write of a store is known before it executes: address rs1 + imm, data from rs2.
+            _storeAddress = hart.GetX(info.Rs1) + (ulong)info.Imm;
+            ulong data = info.FloatStore ? hart.GetF(info.Rs2) : hart.GetX(info.Rs2);
+            _storeData = info.StoreSize == 8 ? data : data & ((1UL << (8 * info.StoreSize)) - 1);
         }
     }
 
     /// <summary>The instruction announced by <see cref="Instruction"/> retired: log its writes.</summary>
     public void Retired(Hart hart)
     {
-        if (!_commitPending) return;
-        _commitPending = false;
-        // As Spike's commit log: the destination register is written even when its value does not change.
-        var writes = new System.Text.StringBuilder();
-        if (_destination.File == 'x') writes.Append($" x{_destination.Index,-2} 0x{hart.GetX(_destination.Index):x16}");
-        else if (_destination.File == 'f') writes.Append($" f{_destination.Index,-2} 0x{hart.GetF(_destination.Index):x16}");
-        if (_storeSize != 0) writes.Append($" mem 0x{_storeAddr:x16} 0x{_storeValue.ToString($"x{2 * _storeSize}")}");
-        _log.Information("core {Hart,3}: {Mode} 0x{Pc:x16} ({Bits}){Writes}", hart.HartId, ModeNumber(_commitMode), _commitPc, Bits(_commitRaw), writes.ToString());
+        if (_pending is not { } info) return;
+        _pending = null;
+        var hartProperty = _pendingHart!;
+        var modeProperty = _pendingMode!;
+        if (info.StoreSize != 0)
+        {
+            Write(CommitMemoryTemplates[System.Numerics.BitOperations.Log2((uint)info.StoreSize)], hartProperty, modeProperty, info.PcProperty, info.BitsProperty,
+                new LogEventProperty("Address", new ScalarValue(_storeAddress)), new LogEventProperty("Data", new ScalarValue(_storeData)));
+        }
+        else if (info.Register is { } register)
+        {
+            // As Spike's commit log: the destination register is written even when its value does not change.
+            ulong value = info.FloatRegister ? hart.GetF(info.RegisterIndex) : hart.GetX(info.RegisterIndex);
+            Write(CommitRegisterTemplate, hartProperty, modeProperty, info.PcProperty, info.BitsProperty, register, new LogEventProperty("Value", new ScalarValue(value)));
+        }
+        else
+        {
+            Write(CommitTemplate, hartProperty, modeProperty, info.PcProperty, info.BitsProperty);
+        }
     }
 
+    /// <summary>An exception (trap, and sbi for an ecall from S to M) or an interrupt (irq) was taken.</summary>
     public void Trap(Hart hart, bool isInterrupt, ulong cause, ulong tval, ulong epc, PrivilegeMode from, PrivilegeMode to, ulong handler)
     {
-        _commitPending = false;
+        _pending = null;
         if (isInterrupt)
         {
             if (!On(TraceEvents.Irq)) return;
-            _log.Information("irq: {CauseName} ({Cause}) epc=0x{Epc:x16} {From}->{To} handler=0x{Handler:x16}",
+            _log.Information("irq: {CauseName:l} ({Cause}) epc=0x{Epc:x16} {From:l}->{To:l} handler=0x{Handler:x16}",
                 Interrupt.Name((int)cause), cause, epc, ModeName(from), ModeName(to), handler);
             return;
         }
         if (On(TraceEvents.Sbi) && cause == (ulong)ExceptionCause.EcallFromS && to == PrivilegeMode.Machine)
         {
             ulong eid = hart.GetX(17), fid = hart.GetX(16);
-            _log.Information("sbi: eid=0x{Eid:x} ({Extension}) fid={Fid} a0=0x{A0:x} a1=0x{A1:x} a2=0x{A2:x}",
+            _log.Information("sbi: eid=0x{Eid:x} ({Extension:l}) fid={Fid} a0=0x{A0:x} a1=0x{A1:x} a2=0x{A2:x}",
                 eid, SbiNames.Extension(eid), fid, hart.GetX(10), hart.GetX(11), hart.GetX(12));
         }
         if (!On(TraceEvents.Trap)) return;
-        _log.Information("trap: {CauseName} ({Cause}) tval=0x{Tval:x16} epc=0x{Epc:x16} {From}->{To} handler=0x{Handler:x16}",
+        _log.Information("trap: {CauseName:l} ({Cause}) tval=0x{Tval:x16} epc=0x{Epc:x16} {From:l}->{To:l} handler=0x{Handler:x16}",
             ExceptionName(cause), cause, tval, epc, ModeName(from), ModeName(to), handler);
     }
 
+    /// <summary>mret or sret returned (a trap event).</summary>
     public void Return(Hart hart, string instruction, ulong target, PrivilegeMode from, PrivilegeMode to)
     {
         if (!On(TraceEvents.Trap)) return;
-        _log.Information("{Instruction}: {From}->{To} pc=0x{Target:x16}", instruction, ModeName(from), ModeName(to), target);
+        _log.Information("{Instruction:l}: {From:l}->{To:l} pc=0x{Target:x16}", instruction, ModeName(from), ModeName(to), target);
     }
 
+    /// <summary>A device register access (mmio); a refused one is also a guest error.</summary>
     public void DeviceAccess(IMmioDevice device, ulong offset, int size, ulong value, bool isWrite, bool ok)
     {
         if (On(TraceEvents.Mmio))
         {
-            _log.Information("mmio: {Device}+0x{Offset:x} {Register} {Access} {Size} 0x{Value:x}{Fault}",
+            _log.Information("mmio: {Device:l}+0x{Offset:x} {Register:l} {Access:l} {Size} 0x{Value:x}{Fault:l}",
                 device.Name, offset, device.RegisterName(offset) ?? "?", isWrite ? "write" : "read", size, value, ok ? "" : " (fault)");
         }
         if (!ok && On(TraceEvents.GuestErrors))
-            _log.Warning("guest-error: {Device}+0x{Offset:x}: {Access} of {Size} bytes refused", device.Name, offset, isWrite ? "write" : "read", size);
+            _log.Warning("guest-error: {Device:l}+0x{Offset:x}: {Access:l} of {Size} bytes refused", device.Name, offset, isWrite ? "write" : "read", size);
     }
 
+    /// <summary>A guest mistake reported by the bus or a device model (a warning).</summary>
     public void GuestError(string message)
     {
-        if (On(TraceEvents.GuestErrors)) _log.Warning("guest-error: {Message}", message);
+        if (On(TraceEvents.GuestErrors)) _log.Warning("guest-error: {Message:l}", message);
     }
 
     /// <summary>A virtio event (notify, request, interrupt) from a device model.</summary>
     public void Virtio(string device, string message)
     {
-        if (On(TraceEvents.Virtio)) _log.Information("virtio: {Device}: {Message}", device, message);
+        if (!On(TraceEvents.Virtio)) return;
+        // The transport's messages already start with its name ("virtio7: notify queue 0"); say it once.
+        if (message.StartsWith(device, StringComparison.Ordinal) && message.AsSpan(device.Length).StartsWith(": "))
+            message = message[(device.Length + 2)..];
+        _log.Information("virtio: {Device:l}: {Message:l}", device, message);
     }
 
-    /// <summary>A page-table walk and its result.</summary>
-    public void PageWalk(ulong va, string access, string result)
+    /// <summary>A page-table walk and its result: the physical address, or the exception it raised.</summary>
+    public void PageWalk(Hart hart, ulong va, AccessType access, PrivilegeMode mode, ulong pa, ExceptionCause? fault)
     {
-        if (On(TraceEvents.Mmu)) _log.Information("mmu: {Access} va=0x{Va:x16} {Result}", access, va, result);
+        if (!On(TraceEvents.Mmu)) return;
+        if (access == AccessType.Fetch && WantsInstructions)
+        {
+            // For the insn line the hart reads the instruction before running it, and then fetches it again when
+            // that read left nothing in its TLB (a fault, a page PMP splits): the same walk, logged once.
+            var walk = (va, mode, pa, fault, hart.InstructionsRetired);
+            if (walk == _lastFetchWalk) return;
+            _lastFetchWalk = walk;
+        }
+        string accessName = access switch { AccessType.Fetch => "fetch", AccessType.Load => "load", _ => "store" };
+        if (fault is { } f)
+        {
+            _log.Information("mmu: {Access:l} va=0x{Va:x16} as {Privilege:l} -> {CauseName:l} ({Cause})",
+                accessName, va, ModeName(mode), ExceptionName((ulong)f), (ulong)f);
+        }
+        else
+        {
+            _log.Information("mmu: {Access:l} va=0x{Va:x16} as {Privilege:l} -> pa=0x{Pa:x16}", accessName, va, ModeName(mode), pa);
+        }
     }
 
     /// <summary>Instruction bits as Spike prints them: 4 hex digits for compressed, 8 otherwise.</summary>
     private static string Bits(uint raw) => InstructionWord.IsCompressed(raw) ? $"0x{raw & 0xffff:x4}" : $"0x{raw:x8}";
 
-    private static string ExceptionName(ulong cause) =>
-        Enum.IsDefined(typeof(ExceptionCause), (byte)cause) && cause < 64 ? ((ExceptionCause)(byte)cause).ToString() : $"cause {cause}";
+    /// <summary>Exception names as the privileged spec's mcause table (3.1.15, table 3.6) words them.</summary>
+    public static string ExceptionName(ulong cause) => cause switch
+    {
+        0 => "instruction address misaligned",
+        1 => "instruction access fault",
+        2 => "illegal instruction",
+        3 => "breakpoint",
+        4 => "load address misaligned",
+        5 => "load access fault",
+        6 => "store/AMO address misaligned",
+        7 => "store/AMO access fault",
+        8 => "environment call from U-mode",
+        9 => "environment call from S-mode",
+        11 => "environment call from M-mode",
+        12 => "instruction page fault",
+        13 => "load page fault",
+        15 => "store/AMO page fault",
+        _ => $"exception {cause}",
+    };
 }
 
 /// <summary>SBI extension names (SBI spec v1.0, ch. 3-10), for readable traces.</summary>
 public static class SbiNames
 {
+    /// <summary>The name of extension <paramref name="eid"/>: "BASE", "TIME"..., "legacy" for the v0.1 calls.</summary>
     public static string Extension(ulong eid) => eid switch
     {
         0x10 => "BASE",
