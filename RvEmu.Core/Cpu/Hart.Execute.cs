@@ -84,22 +84,25 @@ public sealed unsafe partial class Hart
             }
             // The slot index is below SlotsPerPage by construction, so skip the bounds check.
             ref DecodedInsn d = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), (int)(pc & PageMask) >> 1);
-            if (d.Op == Op.Undecoded)
-            {
-                if (!DecodeAt(pc, region!, pagePhys, out var fresh)) goto trap;
-                if ((pc & PageMask) == PageMask - 1 && fresh.Length == 4)
-                {
-                    _uncachedInsn = fresh;
-                    d = ref _uncachedInsn;
-                }
-                else
-                {
-                    d = fresh;
-                }
-            }
+        dispatch:
             npc = pc + d.Length;
             switch (d.Op)
             {
+                // First execution from this slot: decode into the cache (one case of the switch, so the
+                // common path pays no separate check).
+                case Op.Undecoded:
+                    if (!DecodeAt(pc, region!, pagePhys, out var fresh)) goto trap;
+                    if ((pc & PageMask) == PageMask - 1 && fresh.Length == 4)
+                    {
+                        _uncachedInsn = fresh;
+                        d = ref _uncachedInsn;
+                    }
+                    else
+                    {
+                        d = fresh;
+                    }
+                    goto dispatch;
+
                 // ---- RV64I ----
                 case Op.Lui: x[d.Rd] = (ulong)d.Imm; break;
                 case Op.Auipc: x[d.Rd] = pc + (ulong)d.Imm; break;
