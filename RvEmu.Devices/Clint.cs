@@ -41,6 +41,18 @@ public sealed class Clint : IMmioDevice, IPolledDevice
 
     public string Name => "clint";
 
+    /// <summary>System reset: msip cleared, mtimecmp back to 0 (as QEMU; mtime keeps running).</summary>
+    public void Reset()
+    {
+        for (int h = 0; h < _harts.Length; h++)
+        {
+            if (_msip[h]) _harts[h].Msip.Set(false);
+            _msip[h] = false;
+            _mtimecmp[h] = 0;
+        }
+        UpdateTimerInterrupts();
+    }
+
     /// <summary>mtimecmp of <paramref name="hart"/> (for the machine and tests).</summary>
     public ulong MtimecmpOf(int hart) => _mtimecmp[hart];
 

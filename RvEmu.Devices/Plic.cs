@@ -227,6 +227,17 @@ public sealed class Plic : IMmioDevice
     }
 
     /// <summary>PLIC spec "Interrupt Notifications": a context's line is high while it has a claimable source.</summary>
+    /// <summary>System reset: priorities, enables, thresholds and claims cleared; sources whose line is high are pending again.</summary>
+    public void Reset()
+    {
+        Array.Clear(_priority);
+        Array.Clear(_enable);
+        Array.Clear(_threshold);
+        Array.Clear(_claimed);
+        Array.Copy(_level, _pending, _level.Length);
+        UpdateOutputs();
+    }
+
     private void UpdateOutputs()
     {
         for (int ctx = 0; ctx < _contexts.Length; ctx++)

@@ -355,6 +355,20 @@ public sealed class Uart16550 : IMmioDevice, IPolledDevice
         _timeoutDeadline = _timer.Now + 4 * Math.Max(charTicks, 1);
     }
 
+    /// <summary>System reset: registers to their datasheet reset values, FIFOs emptied (host input already queued is kept).</summary>
+    public void Reset()
+    {
+        _rxFifo.Clear();
+        _rbr = _ier = _lcr = _scr = _fcr = 0;
+        _mcr = McrOut2;
+        _lsr = LsrTemt | LsrThre;
+        _divisor = 0x0c;
+        _rxTriggerLevel = 1;
+        _thrInterruptPending = _timeoutInterruptPending = false;
+        _timeoutDeadline = ulong.MaxValue;
+        UpdateIrq();
+    }
+
     /// <summary>16550 datasheet, IIR: report the highest-priority enabled interrupt and drive the line.</summary>
     private void UpdateIrq()
     {

@@ -417,6 +417,9 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         foreach (var (address, data) in _images) Bus.Load(address, data);
         foreach (var h in Harts) h.Reset(VirtMemoryMap.BootRomBase);
         foreach (var v in _virtio) v.Reset();
+        Clint.Reset();
+        Plic.Reset();
+        Uart.Reset();
     }
 
     private RunResult Finish(ExitReason reason, int code, string message, System.Diagnostics.Stopwatch started) =>
