@@ -283,6 +283,14 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
         _log.Information("virtio: {Device:l}: {Message:l}", device, message);
     }
 
+    /// <summary>A completed block request, with each field a structured property (Request, Sector, Length, Status).</summary>
+    public void VirtioRequest(string device, string model, string request, ulong sector, ulong length, string status)
+    {
+        if (!On(TraceEvents.Virtio)) return;
+        _log.Information("virtio: {Device:l}: {Model:l}: request {Request:l} sector {Sector} length {Length} status {Status:l}",
+            device, model, request, sector, length, status);
+    }
+
     /// <summary>A page-table walk and its result: the physical address, or the exception it raised.</summary>
     public void PageWalk(Hart hart, ulong va, AccessType access, PrivilegeMode mode, ulong pa, ExceptionCause? fault)
     {

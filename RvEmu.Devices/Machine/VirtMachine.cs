@@ -134,9 +134,9 @@ public sealed class VirtMachine : IMachineControl, IDisposable
                 $"virtio{slot}");
             if (options.Trace is { } trace && (trace.Events & TraceEvents.Virtio) != 0)
             {
-                // The transport's messages start with its own name; the block device's with "virtio-blk".
                 transport.Trace = message => trace.Virtio(transport.Name, message);
-                if (devices[slot] is VirtioBlockDevice blk) blk.Trace = message => trace.Virtio(transport.Name, message);
+                if (devices[slot] is VirtioBlockDevice blk)
+                    blk.Trace = r => trace.VirtioRequest(transport.Name, r.Device, r.Type, r.Sector, r.Length, r.Status);
             }
             Bus.AddDevice(VirtMemoryMap.VirtioSlotBase(slot), VirtMemoryMap.VirtioSize, transport);
             _polled.Add(transport);

@@ -102,7 +102,7 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IDisposable
     public void Reset() => _current = null;
 
     /// <summary>Receives one trace line per completed request; null when not tracing.</summary>
-    public Action<string>? Trace { get; set; }
+    public Action<BlockRequestTrace>? Trace { get; set; }
 
     private uint _requestType;
     private ulong _requestSector;
@@ -214,7 +214,7 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IDisposable
     private void Complete(DescriptorChain chain, SplitVirtqueue queue, byte status, uint dataWritten)
     {
         _current = null;
-        Trace?.Invoke($"{Name}: request {RequestName(_requestType)} sector {_requestSector} length {chain.ReadableLength + chain.WritableLength - HeaderSize - 1} status {StatusName(status)}");
+        Trace?.Invoke(new BlockRequestTrace(Name, RequestName(_requestType), _requestSector, chain.ReadableLength + chain.WritableLength - HeaderSize - 1, StatusName(status)));
         ReadOnlySpan<byte> s = [status];
         if (!chain.Write(chain.WritableLength - 1, s)) { queue.Fail("status byte is outside RAM"); return; }
         queue.PushUsed(chain.Head, dataWritten + 1);
@@ -248,3 +248,6 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IDisposable
 
     public void Dispose() => _image.Dispose();
 }
+
+/// <summary>One completed virtio-blk request, for the trace log: type, first sector, data length in bytes, status (virtio 1.2 §5.2.6).</summary>
+public readonly record struct BlockRequestTrace(string Device, string Type, ulong Sector, ulong Length, string Status);

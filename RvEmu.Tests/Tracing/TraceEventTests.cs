@@ -367,7 +367,10 @@ public sealed class TraceEventTests
         Assert.That(trace.Lines, Does.Contain("virtio: virtio7: virtio-blk: request OUT sector 2047 length 512 status OK"), "the write test on the last sector");
         var request = trace.Json[4].GetProperty("Properties");
         Assert.That(request.GetProperty("Device").GetString(), Is.EqualTo("virtio7"));
-        Assert.That(request.GetProperty("Message").GetString(), Is.EqualTo("virtio-blk: request IN sector 0 length 512 status OK"));
+        Assert.That(request.GetProperty("Request").GetString(), Is.EqualTo("IN"));
+        Assert.That(request.GetProperty("Sector").GetUInt64(), Is.EqualTo(0UL));
+        Assert.That(request.GetProperty("Length").GetUInt64(), Is.EqualTo(512UL));
+        Assert.That(request.GetProperty("Status").GetString(), Is.EqualTo("OK"));
     }
 
     [Test]
