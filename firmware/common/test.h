@@ -225,4 +225,53 @@ test_stack_top:
         CHECK(num, s9, cause);                      \
         CHECK_ADDR(num, s10, 8888b)
 
+/* ---- interrupt handlers ----
+ * The interrupt programs (interrupts, software_irq, timer, plic, wfi_wake) install their own M- and
+ * S-mode handlers, which all start the same way and record each interrupt in the same registers:
+ *   s6   interrupts taken so far (the program zeroes it)
+ *   s9   mcause / scause of the latest one (interrupt bit 63 set, priv spec 3.1.15 / 4.1.8)
+ *   s10  mepc / sepc of the latest one: the instruction it interrupted
+ *   s5   with IRQ_RECORD_ORDER: the order they came in, one cause number a byte, latest lowest
+ * t6 holds the cause CSR afterwards; the handlers may clobber t6 (and t5 once saved in mscratch).
+ */
+
+/* M-mode handler entry: an exception (mcause bit 63 clear) goes on to the recorder above
+ * (test_trap_handler); an interrupt is counted in s6, with mcause in s9 and mepc in s10. */
+#define M_IRQ_ENTRY                                 \
+        csrr t6, mcause;                            \
+        bgez t6, test_trap_handler;                 \
+        addi s6, s6, 1;                             \
+        mv s9, t6;                                  \
+        csrr s10, mepc
+
+/* S-mode handler entry: no exception is expected in S (test_unexpected_trap); an interrupt is
+ * counted in s6, with scause in s9 and sepc in s10. */
+#define S_IRQ_ENTRY                                 \
+        csrr t6, scause;                            \
+        bgez t6, test_unexpected_trap;              \
+        addi s6, s6, 1;                             \
+        mv s9, t6;                                  \
+        csrr s10, sepc
+
+/* After M_IRQ_ENTRY / S_IRQ_ENTRY: shift the cause number (low byte of t6) into s5, so s5 lists
+ * the causes taken, one a byte, the latest in the low byte. Leaves the cause number in t6. */
+#define IRQ_RECORD_ORDER                            \
+        andi t6, t6, 0xff;                          \
+        slli s5, s5, 8;                             \
+        or s5, s5, t6
+
+/* Set `out` to the OR of (1 << cause) over the `count` causes that IRQ_RECORD_ORDER put in s5,
+ * which it consumes: the set of interrupts taken, whatever their order (the mip bit of
+ * interrupt i is bit i, priv spec 3.1.9). Clobbers t0, a1, a2. */
+#define IRQ_CAUSE_SET(out, count)                   \
+        li out, 0;                                  \
+        li a2, count;                               \
+8886:   andi a1, s5, 0xff;                          \
+        li t0, 1;                                   \
+        sll t0, t0, a1;                             \
+        or out, out, t0;                            \
+        srli s5, s5, 8;                             \
+        addi a2, a2, -1;                            \
+        bnez a2, 8886b
+
 #endif

@@ -57,15 +57,7 @@
         /* The handler recorded the order, one cause per byte. QEMU 7.2 takes them as SSI, STI, SEI:
          * accept any order of the three here and record it for RvEmu's runner (test.h). */
         RECORD_OBSERVED(0, s5)
-        li a0, 0
-        li a2, 3
-2:      andi a1, s5, 0xff
-        li t0, 1
-        sll t0, t0, a1
-        or a0, a0, t0
-        srli s5, s5, 8
-        addi a2, a2, -1
-        bnez a2, 2b
+        IRQ_CAUSE_SET(a0, 3)
         CHECK(11, a0, SSIP | STIP | SEIP)
         csrci mstatus, MSTATUS_MIE
         li s5, 0
@@ -149,14 +141,8 @@ spec_observed: .dword 0
         /* M-mode interrupt handler; exceptions still go to the recorder in test.h */
         .balign 4
 m_int_handler:
-        csrr t6, mcause
-        bgez t6, test_trap_handler
-        addi s6, s6, 1
-        mv s9, t6
-        csrr s10, mepc
-        andi t6, t6, 0xff
-        slli s5, s5, 8
-        or s5, s5, t6                                 /* history of causes, one per byte */
+        M_IRQ_ENTRY
+        IRQ_RECORD_ORDER
         li t6, 1
         sll t6, t6, s9                                /* clear this cause's pending bit only */
         csrc mip, t6
@@ -164,11 +150,7 @@ m_int_handler:
 
         .balign 4
 s_int_handler:
-        csrr t6, scause
-        bgez t6, test_unexpected_trap
-        addi s6, s6, 1
-        mv s9, t6
-        csrr s10, sepc
+        S_IRQ_ENTRY
         csrci sip, SSIP
         sret
 

@@ -248,11 +248,7 @@ spec_observed: .dword 0
         /* M-mode handler: exceptions go to test.h's recorder; MEI is counted and claimed */
         .balign 4
 m_handler:
-        csrr t6, mcause
-        bgez t6, test_trap_handler
-        addi s6, s6, 1
-        mv s9, t6
-        csrr s10, mepc
+        M_IRQ_ENTRY
         li t6, INTERRUPT | 11
         bne s9, t6, test_unexpected_trap
         li t6, PLIC_CLAIM(0)
@@ -262,11 +258,7 @@ m_handler:
         /* S-mode handler: SEI is counted and claimed through context 1 */
         .balign 4
 s_handler:
-        csrr t6, scause
-        bgez t6, test_unexpected_trap
-        addi s6, s6, 1
-        mv s9, t6
-        csrr s10, sepc
+        S_IRQ_ENTRY
         li t6, INTERRUPT | 9
         bne s9, t6, test_unexpected_trap
         li t6, PLIC_CLAIM(1)

@@ -178,15 +178,7 @@ s_ssi:
         csrci mstatus, MSTATUS_MIE
         /* accept any order of the three here; RvEmu's runner requires the spec's (test.h) */
         RECORD_OBSERVED(0, s5)
-        li a0, 0
-        li a2, 3
-2:      andi a1, s5, 0xff
-        li t0, 1
-        sll t0, t0, a1
-        or a0, a0, t0
-        srli s5, s5, 8
-        addi a2, a2, -1
-        bnez a2, 2b
+        IRQ_CAUSE_SET(a0, 3)
         CHECK(63, a0, MSIP | MTIP | SSIP)
         TEST_CASE(64, a0, 0, csrr a0, mip; li t0, MSIP | MTIP | SSIP; and a0, a0, t0)
         csrw mie, zero
@@ -203,16 +195,10 @@ spec_observed: .dword 0
         /* M-mode handler: exceptions go to test.h's recorder; MSI, MTI and SSI are counted and cleared */
         .balign 4
 m_handler:
-        csrr t6, mcause
-        bgez t6, test_trap_handler
+        M_IRQ_ENTRY
+        IRQ_RECORD_ORDER
         csrw mscratch, t5
-        addi s6, s6, 1
-        mv s9, t6
         csrr s7, mstatus
-        csrr s10, mepc
-        andi t6, t6, 0xff
-        slli s5, s5, 8
-        or s5, s5, t6
         li t5, 3
         bne t6, t5, 1f
         li t5, CLINT_MSIP                             /* MSI: clear msip */
@@ -233,14 +219,8 @@ m_handler:
         /* S-mode handler: SSI only */
         .balign 4
 s_handler:
-        csrr t6, scause
-        bgez t6, test_unexpected_trap
-        addi s6, s6, 1
-        mv s9, t6
-        csrr s10, sepc
-        andi t6, t6, 0xff
-        slli s5, s5, 8
-        or s5, s5, t6
+        S_IRQ_ENTRY
+        IRQ_RECORD_ORDER
         addi t6, t6, -1
         bnez t6, test_unexpected_trap
         csrci sip, SSIP

@@ -290,15 +290,9 @@ spec_observed: .dword 0
         /* M-mode handler: exceptions go to test.h's recorder, interrupts are counted and silenced */
         .balign 4
 m_handler:
-        csrr t6, mcause
-        bgez t6, test_trap_handler
+        M_IRQ_ENTRY
+        IRQ_RECORD_ORDER
         csrw mscratch, t5
-        addi s6, s6, 1
-        mv s9, t6
-        csrr s10, mepc
-        andi t6, t6, 0xff
-        slli s5, s5, 8
-        or s5, s5, t6
         li t5, 7
         bne t6, t5, test_unexpected_trap
         li t5, CLINT_MTIME
@@ -315,14 +309,8 @@ m_handler:
         /* S-mode handler: STI with Sstc pushes stimecmp away; forwarded STI can only be masked */
         .balign 4
 s_handler:
-        csrr t6, scause
-        bgez t6, test_unexpected_trap
-        addi s6, s6, 1
-        mv s9, t6
-        csrr s10, sepc
-        andi t6, t6, 0xff
-        slli s5, s5, 8
-        or s5, s5, t6
+        S_IRQ_ENTRY
+        IRQ_RECORD_ORDER
         addi t6, t6, -5
         bnez t6, test_unexpected_trap
         csrr s1, time

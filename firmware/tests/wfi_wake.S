@@ -195,12 +195,8 @@
          * and silenced by pushing mtimecmp away; any other interrupt is unexpected. */
         .balign 4
 m_handler:
-        csrr t6, mcause
-        bgez t6, test_trap_handler
-        addi s6, s6, 1
-        mv s9, t6
+        M_IRQ_ENTRY
         csrr s7, mstatus
-        csrr s10, mepc
         li t6, INTERRUPT | 7
         bne s9, t6, test_unexpected_trap
         csrw mscratch, t5
