@@ -1,5 +1,7 @@
 using RvEmu.Tests.Conformance;
 
+using RvEmu.Tests.Support;
+
 namespace RvEmu.Tests.Cli;
 
 /// <summary>

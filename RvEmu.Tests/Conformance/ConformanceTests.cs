@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using RvEmu.Core.Bus;
 using RvEmu.Devices.Machine;
 
+using RvEmu.Tests.Support;
+
 namespace RvEmu.Tests.Conformance;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using RvEmu.Devices.Machine;
-using RvEmu.Tests.Conformance;
+
+using RvEmu.Tests.Support;
 
 namespace RvEmu.Tests.EndToEnd;
 

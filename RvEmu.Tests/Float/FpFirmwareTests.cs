@@ -1,5 +1,7 @@
 using RvEmu.Devices.Machine;
 
+using RvEmu.Tests.Support;
+
 namespace RvEmu.Tests.Float;
 
 /// <summary>
@@ -13,7 +15,7 @@ public sealed class FpFirmwareTests
     {
         var options = new MachineOptions
         {
-            KernelPath = RepoFile.Find("firmware/fpvectors/" + elf),
+            KernelPath = RepoPaths.Combine("firmware", "fpvectors", elf),
             MemorySize = 16 << 20,
             Deterministic = true,
             MaxInstructions = maxInstructions,

@@ -3,6 +3,8 @@ using System.IO.Compression;
 using System.Text;
 using RvEmu.Core.Isa;
 
+using RvEmu.Tests.Support;
+
 namespace RvEmu.Tests.Float;
 
 /// <summary>
@@ -22,7 +24,7 @@ public sealed class QemuVectorTests
     private static Dictionary<string, Section> Load()
     {
         var result = new Dictionary<string, Section>();
-        using var gz = new GZipStream(File.OpenRead(RepoFile.Find(VectorFile)), CompressionMode.Decompress);
+        using var gz = new GZipStream(File.OpenRead(RepoPaths.Combine(VectorFile)), CompressionMode.Decompress);
         using var reader = new StreamReader(gz, Encoding.ASCII);
         Section? current = null;
         long declared = -1, seen = 0;

@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using RvEmu.Core.Isa;
 using RvEmu.Tests.Conformance;
 
+using RvEmu.Tests.Support;
+
 namespace RvEmu.Tests.Isa;
 
 /// <summary>

@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using RvEmu.Tests.Conformance;
 
+using RvEmu.Tests.Support;
+
 namespace RvEmu.Tests.Tracing;
 
 /// <summary>

@@ -3,6 +3,8 @@ using RvEmu.Core.Tracing;
 using RvEmu.Devices.Machine;
 using RvEmu.Tests.Conformance;
 
+using RvEmu.Tests.Support;
+
 namespace RvEmu.Tests.Tracing;
 
 /// <summary>

@@ -1,4 +1,4 @@
-namespace RvEmu.Tests.Conformance;
+namespace RvEmu.Tests.Support;
 
 /// <summary>Locates files of the source tree from the test assembly's directory.</summary>
 internal static class RepoPaths
