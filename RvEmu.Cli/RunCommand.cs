@@ -20,13 +20,18 @@ internal static class RunCommand
         var timeout = new Option<double?>("--timeout") { Description = $"Stop after this many seconds of host time (exit code {LimitExitCode})", HelpName = "SECONDS", CustomParser = Cli.Number<double>("--timeout", "a number of seconds") };
         var icount = new Option<bool>("--icount") { Description = "Deterministic time: mtime advances with instructions retired (10 per tick), so runs are reproducible" };
         var append = new Option<string?>("--append") { Description = "Kernel command line (/chosen/bootargs)", HelpName = "ARGS" };
-        var drive = new Option<string[]>("--drive", "-d") { Description = "A virtio-blk disk: PATH or file=PATH[,readonly=on][,slot=0..7][,virtio=legacy|modern] (repeatable, up to 8)", HelpName = "SPEC" };
+        var drive = new Option<string[]>("--drive", "-d") { Description = "A virtio-blk disk: PATH or file=PATH[,readonly=on][,snapshot=on][,slot=0..7][,virtio=legacy|modern] (repeatable, up to 8); snapshot=on keeps the guest's writes in memory and never modifies the file", HelpName = "SPEC" };
+        // QEMU's virt takes up to 512 harts; RvEmu's PLIC, CLINT and FDT would too, but 8 is what is tested.
+        const int MaxSmp = 8;
+        var smp = new Option<int?>("--smp") { Description = "Number of harts, 1 to 8 (as QEMU's -smp): each runs on its own host thread (round-robin on one thread with --icount)", HelpName = "N", CustomParser = Cli.Number<int>("--smp", "a number of harts from 1 to 8") };
         var dumpDtb = new Option<string?>("--dump-dtb") { Description = "Write the generated device tree blob to FILE and exit (view it with: dtc -I dtb -O dts FILE)", HelpName = "FILE" };
 
         var trace = new TraceOptions();
-        var cmd = new Command("run", "Boot a guest on the virt board; the exit code is the guest's (test finisher, HTIF, SBI shutdown)")
+        var cmd = new Command("run", "Boot a guest on the virt board; the exit code is the guest's (test finisher, HTIF, SBI shutdown). " +
+            "The console is a serial terminal: every key goes to the guest, Ctrl-C too; Ctrl-A x quits RvEmu (exit code 130), " +
+            "Ctrl-A h lists the escape keys, Ctrl-A Ctrl-A sends Ctrl-A")
         {
-            kernel, bios, memory, drive, signature, maxInsns, timeout, icount, append, dumpDtb,
+            kernel, bios, memory, smp, drive, signature, maxInsns, timeout, icount, append, dumpDtb,
         };
         foreach (var o in trace.All) cmd.Options.Add(o);
         cmd.SetAction(p =>
@@ -34,10 +39,14 @@ internal static class RunCommand
             if (!SizeParser.TryParse(p.GetValue(memory)!, out ulong memBytes) || memBytes == 0)
                 throw new UsageException($"--memory: '{p.GetValue(memory)}' is not a size (examples: 128M, 1G)");
             TimeSpan? limit = p.GetValue(timeout) is { } seconds ? ParseTimeout(seconds) : null;
+            int harts = p.GetValue(smp) ?? 1;
+            if (harts is < 1 or > MaxSmp)
+                throw new UsageException($"--smp: '{harts}' is not a number of harts from 1 to {MaxSmp}");
             string biosValue = p.GetValue(bios)!;
             var options = new MachineOptions
             {
                 MemorySize = memBytes,
+                HartCount = harts,
                 KernelPath = p.GetValue(kernel),
                 BiosPath = biosValue is "none" or "default" ? null : biosValue,
                 BiosImage = biosValue == "default" ? BundledFirmware.Sbi : null,
@@ -47,8 +56,16 @@ internal static class RunCommand
                 Bootargs = p.GetValue(append),
                 Drives = ParseDrives(p.GetValue(drive) ?? Array.Empty<string>()),
             };
+            // Every option is checked before anything is written: the trace file is created only once the
+            // machine is built (TraceOutput.Open), so a run that cannot start leaves the user's files as they were.
+            var log = trace.BuildDiagnostics(p);
+            options.Log = log;
+            using var traceOutput = trace.Prepare(p);
+            options.Trace = traceOutput?.Log;
             if (p.GetValue(dumpDtb) is { } dtbPath) return DumpDtb(options, dtbPath);
+            using var signals = new HostSignals();
             using var bundle = new ScratchDirectory();
+            signals.OnExitAtOnce(bundle.Dispose);
             string? notice = null;
             if (options.KernelPath is null && biosValue == "default")
             {
@@ -56,6 +73,9 @@ internal static class RunCommand
                 // the demo repeatable and never changes a file the user did not name).
                 options.KernelPath = bundle.Write("guest.elf", BundledFirmware.GuestElf);
                 notice = "rvemu: no --kernel given: booting the bundled guest with RvEmu's SBI firmware";
+                // Its command line (firmware/guest/README.md): the scripted tour, then the shell prompt on a
+                // terminal; with stdin redirected nobody can type, so the guest powers off after the tour.
+                options.Bootargs ??= Console.IsInputRedirected ? "tour; poweroff" : "tour";
                 if (options.Drives.Count == 0)
                 {
                     options.Drives = new[] { new DriveOptions { Path = bundle.Write("disk.img", BundledFirmware.Disk) } };
@@ -64,39 +84,42 @@ internal static class RunCommand
             }
             if (options.KernelPath is null && !options.HasBios)
                 throw new UsageException("nothing to run: give --kernel FILE (see 'rvemu run --help')");
-            options.Log = trace.BuildDiagnostics(p);
-            options.Trace = trace.BuildTrace(p, out var traceLogger);
-            try
-            {
-                return Run(options, p.GetValue(signature), notice);
-            }
-            finally
-            {
-                traceLogger?.Dispose();
-            }
+            return Run(options, p.GetValue(signature), notice, traceOutput, signals);
         });
         return cmd;
     }
 
     // The notice is printed only once the machine is built, so a bad input still gets exactly one line.
-    private static int Run(MachineOptions options, string? signaturePath, string? notice)
+    private static int Run(MachineOptions options, string? signaturePath, string? notice, TraceOptions.TraceOutput? trace, HostSignals signals)
     {
         using var console = new HostConsole();
         options.ConsoleOutput = console.Write;
         using var machine = VirtMachine.Create(options);
         if (signaturePath is not null && !(machine.KernelSymbols.ContainsKey("begin_signature") && machine.KernelSymbols.ContainsKey("end_signature")))
             throw new UsageException("--signature: the kernel ELF has no begin_signature/end_signature symbols");
+        trace?.Open();
         if (notice is not null) Console.Error.WriteLine(notice);
+        if (machine.RawKernelNotice is { } raw) Console.Error.WriteLine($"rvemu: {raw}");
         console.Attach(machine);
+        signals.Attach(machine);
         var result = machine.Run();
-        console.Flush();
+        signals.Attach(null);
+        console.Detach();
         if (signaturePath is not null) WriteSignature(machine, signaturePath);
-        if (result.Reason != ExitReason.GuestExit)
+        switch (result.Reason)
         {
-            Console.Error.WriteLine($"rvemu: {result.Message}");
-            return result.Reason == ExitReason.HostStop ? 130 : LimitExitCode;
+            case ExitReason.GuestExit:
+                // --icount: the hart waits and nothing can ever wake it; the run ends, and says why.
+                if (result.ExitCode == 125 && result.Message == VirtMachine.NothingCanWakeMessage)
+                    Console.Error.WriteLine($"rvemu: {result.Message} (--icount: no timer is armed), exit code 125");
+                return result.ExitCode;
+            case ExitReason.HostStop:
+                Console.Error.WriteLine($"rvemu: {result.Message}");
+                return result.ExitCode;
+            default:
+                Console.Error.WriteLine($"rvemu: {result.Message}");
+                return LimitExitCode;
         }
-        return result.ExitCode;
     }
 
     private static TimeSpan ParseTimeout(double seconds)
@@ -127,9 +150,10 @@ internal static class RunCommand
             return file;
         }
 
+        /// <summary>Remove the directory; safe to call twice (the normal end and a second signal's exit-at-once can both ask).</summary>
         public void Dispose()
         {
-            if (_path is not null) Directory.Delete(_path, recursive: true);
+            if (Interlocked.Exchange(ref _path, null) is { } path) Directory.Delete(path, recursive: true);
         }
     }
 
@@ -147,9 +171,14 @@ internal static class RunCommand
         }
     }
 
+    /// <summary>
+    /// --dump-dtb: the tree of the machine these options build. The machine is built first (kernel, firmware,
+    /// drives checked and loaded), so a missing kernel is an error and not a tree for a machine that cannot run.
+    /// </summary>
     private static int DumpDtb(MachineOptions options, string path)
     {
-        byte[] dtb = VirtMachine.BuildDeviceTree(options);
+        byte[] dtb;
+        using (var machine = VirtMachine.Create(options)) dtb = machine.DeviceTree;
         try
         {
             File.WriteAllBytes(path, dtb);

@@ -48,16 +48,25 @@ internal sealed class TraceOptions
             throw new UsageException($"--log-level: '{p.GetValue(LogLevel)}' is not one of verbose, debug, information, warning, error");
         return new LoggerConfiguration()
             .MinimumLevel.Is(level)
-            .WriteTo.Console(outputTemplate: "rvemu: {Level:l}: {Message:lj}{NewLine}", standardErrorFromLevel: LogEventLevel.Verbose)
+            .WriteTo.Console(outputTemplate: "rvemu: {Level:w}: {Message:lj}{NewLine}", standardErrorFromLevel: LogEventLevel.Verbose)
             .CreateLogger();
     }
 
-    /// <summary>The trace log, or null when --trace is not given. The returned logger must be disposed to flush it.</summary>
-    public TraceLog? BuildTrace(ParseResult p, out Logger? logger)
+    /// <summary>
+    /// Check every trace option and build the trace, without touching any file: the trace file is created only
+    /// by <see cref="TraceOutput.Open"/>, once the machine is built, so a run that cannot start leaves it as it
+    /// was. Null when --trace is not given; then every other trace option is an error, since it could not take
+    /// effect.
+    /// </summary>
+    public TraceOutput? Prepare(ParseResult p)
     {
-        logger = null;
         string? path = p.GetValue(Trace);
-        if (path is null) return null;
+        if (path is null)
+        {
+            if (new Option[] { Events, Format, MaxSize, From, To, Pc, Mode }.FirstOrDefault(o => p.GetResult(o) is { Implicit: false }) is { } stray)
+                throw new UsageException($"{stray.Name}: has no effect without --trace FILE");
+            return null;
+        }
         if (!TraceEventsParser.TryParse(p.GetValue(Events)!, out var events, out string? unknown))
             throw new UsageException($"--trace-events: unknown event '{unknown}' (known: {string.Join(", ", TraceEventsParser.KnownNames)})");
         bool json = p.GetValue(Format) switch
@@ -93,6 +102,12 @@ internal sealed class TraceOptions
                 throw new UsageException($"--trace-max-size: {sizeText} is below the minimum of {MinimumCap / 1024}K");
             cap = (long)bytes;
         }
+        return new TraceOutput(events, filter, () => CreateLogger(path, json, cap));
+    }
+
+    /// <summary>The Serilog logger writing the trace to <paramref name="path"/> (created or truncated now).</summary>
+    private static Logger CreateLogger(string path, bool json, long? cap)
+    {
         var config = new LoggerConfiguration().MinimumLevel.Verbose();
         if (path == "-")
         {
@@ -121,8 +136,67 @@ internal sealed class TraceOptions
                 config.WriteTo.File(formatter, path, buffered: true, fileSizeLimitBytes: null, hooks: new LargeWriteBuffer());
             }
         }
-        logger = config.CreateLogger();
-        return new TraceLog(logger, events, filter);
+        return config.CreateLogger();
+    }
+
+    /// <summary>
+    /// The trace of one run: <see cref="Log"/> is handed to the machine at once; its events reach the file only
+    /// after <see cref="Open"/> (those from before, such as guest errors found while building the machine, are
+    /// kept and written first). Dispose flushes and closes the file.
+    /// </summary>
+    public sealed class TraceOutput : IDisposable
+    {
+        private readonly DeferredSink _sink = new();
+        private readonly Logger _front;
+        private readonly Func<Logger> _open;
+        private Logger? _file;
+
+        public TraceOutput(TraceEvents events, TraceFilter filter, Func<Logger> open)
+        {
+            _open = open;
+            _front = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(_sink).CreateLogger();
+            Log = new TraceLog(_front, events, filter);
+        }
+
+        public TraceLog Log { get; }
+
+        /// <summary>Create the trace file and start writing; throws <see cref="UsageException"/> if it cannot be written.</summary>
+        public void Open()
+        {
+            _file = _open();
+            _sink.Attach(_file);
+        }
+
+        public void Dispose()
+        {
+            _sink.Attach(null);
+            _front.Dispose();
+            _file?.Dispose();
+        }
+    }
+
+    /// <summary>Holds events until the real logger exists, then forwards them (see <see cref="TraceOutput"/>).</summary>
+    private sealed class DeferredSink : ILogEventSink
+    {
+        /// <summary>Events kept before the file opens: building a machine reports a handful at most.</summary>
+        private const int MaxEarlyEvents = 1000;
+
+        private readonly List<LogEvent> _early = new();
+        private ILogger? _target;
+
+        public void Attach(ILogger? target)
+        {
+            _target = target;
+            if (target is null) return;
+            foreach (var e in _early) target.Write(e);
+            _early.Clear();
+        }
+
+        public void Emit(LogEvent logEvent)
+        {
+            if (_target is { } t) t.Write(logEvent);
+            else if (_early.Count < MaxEarlyEvents) _early.Add(logEvent);
+        }
     }
 
     /// <summary>

@@ -41,6 +41,9 @@ public sealed class Clint : IMmioDevice, IPolledDevice
 
     public string Name => "clint";
 
+    /// <summary>Called after a write that may move <see cref="NextDeadline"/> (mtimecmp, mtime), so a sleeping poller can recompute it.</summary>
+    public Action? DeadlineChanged { get; set; }
+
     /// <summary>System reset: msip cleared, mtimecmp back to 0 (as QEMU; mtime keeps running).</summary>
     public void Reset()
     {
@@ -100,11 +103,13 @@ public sealed class Clint : IMmioDevice, IPolledDevice
         {
             _mtimecmp[h] = Merge(_mtimecmp[h], offset, size, value);
             UpdateTimerInterrupts();
+            DeadlineChanged?.Invoke();
         }
         else if (offset is MtimeOffset or MtimeOffset + 4)
         {
             _timer.Set(Merge(_timer.Now, offset, size, value));
             UpdateTimerInterrupts();
+            DeadlineChanged?.Invoke();
         }
         return true;
     }

@@ -42,10 +42,11 @@ public sealed class Plic : IMmioDevice
     /// <summary>Create the PLIC.</summary>
     /// <param name="contexts">Output line of each context, in context order.</param>
     /// <param name="sourceCount">
-    /// Interrupt ids including the reserved id 0 (QEMU's num-sources): ids 1..sourceCount-1 exist. QEMU 7.2's
-    /// virt board uses 0x60 (its riscv,ndev), so sources 1..95.
+    /// Interrupt ids including the reserved id 0 (QEMU's num-sources): ids 1..sourceCount-1 exist. The virt
+    /// board's tree says riscv,ndev = 96, so it uses 97 (sources 1..96; QEMU 7.2 stops at 95, see
+    /// <see cref="VirtMemoryMap.PlicSources"/>).
     /// </param>
-    public Plic(IReadOnlyList<IIrqLine> contexts, int sourceCount = VirtMemoryMap.PlicSources)
+    public Plic(IReadOnlyList<IIrqLine> contexts, int sourceCount = VirtMemoryMap.PlicIds)
     {
         if (sourceCount < 2 || sourceCount > 1024) throw new ArgumentOutOfRangeException(nameof(sourceCount));
         if (contexts.Count > 15872) throw new ArgumentOutOfRangeException(nameof(contexts));
@@ -108,7 +109,8 @@ public sealed class Plic : IMmioDevice
         }
         else if (IsEnable(offset, out int ctx, out int word))
         {
-            _enable[ctx * _words + word] = v;
+            // WARL: enable bits of ids past the last source stay 0 (the word holding source 96 has one real bit).
+            _enable[ctx * _words + word] = v & ExistingIds(word);
             UpdateOutputs();
         }
         else if (IsContextRegister(offset, out ctx, out ulong reg))
@@ -250,6 +252,13 @@ public sealed class Plic : IMmioDevice
     }
 
     private static uint Bit(int id) => 1u << (id & 31);
+
+    /// <summary>The bits of enable word <paramref name="word"/> below <c>sourceCount</c>.</summary>
+    private uint ExistingIds(int word)
+    {
+        int count = Math.Clamp(_sourceCount - (word << 5), 0, 32);
+        return count == 32 ? uint.MaxValue : (1u << count) - 1;
+    }
 
     /// <summary>A device's interrupt line into one PLIC gateway.</summary>
     private sealed class SourceLine(Plic plic, int id) : IIrqLine

@@ -3,8 +3,8 @@ using RvEmu.Core.Bus;
 namespace RvEmu.Devices;
 
 /// <summary>
-/// SiFive test finisher ("sifive,test0", QEMU hw/misc/sifive_test.c): a 32-bit write to offset 0 of
-/// 0x5555 powers off with success, (code &lt;&lt; 16) | 0x3333 fails with <c>code</c>, 0x7777 resets.
+/// SiFive test finisher ("sifive,test0", QEMU hw/misc/sifive_test.c): a 16- or 32-bit write to offset 0
+/// of 0x5555 powers off with success, (code &lt;&lt; 16) | 0x3333 fails with <c>code</c>, 0x7777 resets.
 /// </summary>
 public sealed class TestFinisher(IMachineControl control) : IMmioDevice
 {
@@ -20,7 +20,9 @@ public sealed class TestFinisher(IMachineControl control) : IMmioDevice
 
     public bool Write(ulong offset, int size, ulong value)
     {
-        if (offset != 0 || size < 4) return true; // other offsets and narrow writes are ignored, as in QEMU
+        // QEMU's sifive_test takes 2- to 4-byte accesses (OpenSBI's sifive_test reset driver, used for SBI SRST,
+        // writes 16 bits: 0x5555); other offsets and byte writes are ignored.
+        if (offset != 0 || size < 2) return true;
         uint status = (uint)value & 0xffff;
         uint code = ((uint)value >> 16) & 0xffff;
         switch (status)

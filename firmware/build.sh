@@ -5,7 +5,8 @@
 #   2. firmware/tests/objdump.golden.txt: `objdump -d -M no-aliases` of every test ELF
 #   3. firmware/tests/rvc-space.golden.txt.gz: objdump's reading of every 16-bit encoding
 #   4. every other firmware/*/build.sh
-# Needs Debian's gcc-riscv64-unknown-elf and binutils-riscv64-unknown-elf.
+# Needs Debian's gcc-riscv64-unknown-elf and binutils-riscv64-unknown-elf, and (for the guest's FAT
+# disk, firmware/guest/mkdisk.sh) dosfstools and mtools.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)

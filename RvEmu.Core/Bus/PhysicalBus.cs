@@ -6,8 +6,23 @@ namespace RvEmu.Core.Bus;
 /// The physical address space: memory regions (RAM, ROM) and MMIO devices, each over a half-open
 /// range [base, base+size). This is the slow path; the hart's TLB reaches memory regions directly.
 /// </summary>
+/// <remarks>
+/// Concurrency (several harts on host threads): RAM is shared without locks, as real memory is; the
+/// harts' own code orders it (see Hart.ExecuteAtomic). Devices are serialised by one lock,
+/// <see cref="DeviceLock"/>, held for every register access and every poll: device models are small
+/// state machines written as single-threaded code, a device access is rare next to RAM accesses, and an
+/// uncontended lock costs tens of nanoseconds, so a lock per device would buy nothing but lock-order
+/// hazards (a virtio notify raises a PLIC line that drives a hart line). QEMU serialises its devices
+/// the same way (the big QEMU lock). DMA that a device does inside a register write runs under the lock.
+/// </remarks>
 public sealed class PhysicalBus : IGuestMemory
 {
+    /// <summary>Held for every device register access and device poll (see remarks). Re-entrant.</summary>
+    public object DeviceLock { get; } = new();
+
+    /// <summary>The LR/SC reservations of the harts on this bus; DMA writes break them.</summary>
+    public ReservationTable Reservations { get; } = new();
+
     private readonly record struct Mapping(ulong Base, ulong Size, IMmioDevice Device);
 
     private MemoryRegion[] _memory = Array.Empty<MemoryRegion>();
@@ -80,9 +95,12 @@ public sealed class PhysicalBus : IGuestMemory
             Observer?.GuestError($"read of {size} bytes at unmapped or misaligned physical address 0x{address:x}");
             return false;
         }
-        bool ok = dev.Read(offset, size, out value);
-        Observer?.DeviceAccess(dev, offset, size, value, isWrite: false, ok);
-        return ok;
+        lock (DeviceLock)
+        {
+            bool ok = dev.Read(offset, size, out value);
+            Observer?.DeviceAccess(dev, offset, size, value, isWrite: false, ok);
+            return ok;
+        }
     }
 
     /// <summary>Physical write of 1, 2, 4 or 8 bytes. False means an access fault. Invalidates decoded code it overwrites.</summary>
@@ -93,6 +111,7 @@ public sealed class PhysicalBus : IGuestMemory
         {
             if (mem.ReadOnly || !mem.Contains(address, (ulong)size)) return false;
             if (mem.HasCode(address)) mem.InvalidateCode(address, (ulong)size);
+            Reservations.Break(address, (ulong)size);
             byte* p = mem.Host + (address - mem.Base);
             switch (size)
             {
@@ -109,9 +128,12 @@ public sealed class PhysicalBus : IGuestMemory
             Observer?.GuestError($"write of {size} bytes at unmapped or misaligned physical address 0x{address:x}");
             return false;
         }
-        bool ok = dev.Write(offset, size, value);
-        Observer?.DeviceAccess(dev, offset, size, value, isWrite: true, ok);
-        return ok;
+        lock (DeviceLock)
+        {
+            bool ok = dev.Write(offset, size, value);
+            Observer?.DeviceAccess(dev, offset, size, value, isWrite: true, ok);
+            return ok;
+        }
     }
 
     // IGuestMemory: DMA into RAM regions only (ROM is read-only to DMA as well).
@@ -130,7 +152,8 @@ public sealed class PhysicalBus : IGuestMemory
         if (mem is null || mem.ReadOnly || !mem.Contains(address, (ulong)source.Length)) return false;
         mem.InvalidateCode(address, (ulong)source.Length);
         source.CopyTo(mem.AsSpan(address, source.Length));
-        DmaWritten?.Invoke(address, (ulong)source.Length);
+        // A write by another bus master breaks a reservation on the bytes it changes (unprivileged 8.2).
+        Reservations.Break(address, (ulong)source.Length);
         return true;
     }
 
@@ -139,9 +162,6 @@ public sealed class PhysicalBus : IGuestMemory
         var mem = FindMemory(address);
         return mem is not null && !mem.ReadOnly && mem.Contains(address, length);
     }
-
-    /// <summary>Raised after a DMA write so harts can drop reservations and TLB entries for the range.</summary>
-    public event Action<ulong, ulong>? DmaWritten;
 
     /// <summary>Load bytes into memory regardless of read-only (used by loaders to fill ROM and RAM).</summary>
     public bool Load(ulong address, ReadOnlySpan<byte> data)

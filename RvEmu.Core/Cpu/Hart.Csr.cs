@@ -60,7 +60,7 @@ public sealed partial class Hart
     /// mip as software reads it. While menvcfg.STCE is set, STIP is stimecmp's comparison alone (Sstc):
     /// a STIP that M-mode wrote before setting STCE must not show through.
     /// </summary>
-    public ulong Mip => ((_menvcfg & MenvcfgStce) != 0 ? _mipSoftware & ~STIP : _mipSoftware) | _mipLines;
+    public ulong Mip => ((_menvcfg & MenvcfgStce) != 0 ? _mipSoftware & ~STIP : _mipSoftware) | Volatile.Read(ref _mipLines);
 
     public ulong Mie => _mie;
     public ulong Mstatus => ComputeSd(_mstatus);
@@ -68,13 +68,19 @@ public sealed partial class Hart
 
     private static ulong ComputeSd(ulong s) => (s & FS) == FS || (s & XS) == XS ? s | SD : s & ~SD;
 
-    /// <summary>Drive an interrupt-pending bit from a line (CLINT: MSIP/MTIP, PLIC: MEIP/SEIP).</summary>
+    /// <summary>
+    /// Drive an interrupt-pending bit from a line (CLINT: MSIP/MTIP, PLIC: MEIP/SEIP, Sstc: STIP). Safe from
+    /// any thread: devices run on the thread of whichever hart touched them, or on the machine's I/O thread.
+    /// A raised line ends the hart's chunk after its current device access (when it raised the line itself)
+    /// and wakes it from WFI at once; a running hart on another thread sees it at its next chunk end.
+    /// </summary>
     internal void SetLine(int irq, bool level)
     {
         ulong bit = 1UL << irq;
-        ulong old = _mipLines;
-        _mipLines = level ? _mipLines | bit : _mipLines & ~bit;
-        if (old != _mipLines) _endChunk = true; // let the interrupt be taken right after the access that raised it
+        ulong old = level ? Interlocked.Or(ref _mipLines, bit) : Interlocked.And(ref _mipLines, ~bit);
+        if ((old & bit) == (level ? bit : 0)) return;
+        _endChunk = true; // let the interrupt be taken right after the access that raised it
+        if (level) _wake.Set();
     }
 
     /// <summary>An <see cref="Bus.IIrqLine"/> that drives interrupt <paramref name="irq"/> of this hart.</summary>
@@ -272,8 +278,13 @@ public sealed partial class Hart
         SetLine(Interrupt.SupervisorTimer, on);
     }
 
-    /// <summary>mtime value at which Sstc will next raise STIP, or MaxValue.</summary>
-    public ulong NextTimerDeadline => (_menvcfg & MenvcfgStce) != 0 ? _stimecmp : ulong.MaxValue;
+    /// <summary>
+    /// The mtime value at which Sstc will next raise STIP, or MaxValue. A stimecmp that time has already
+    /// passed is no deadline: STIP is pending already, and waiting for it again would wait for nothing
+    /// (with interrupts masked and a WFI, an --icount run used to spin on it forever).
+    /// </summary>
+    public ulong NextTimerDeadline =>
+        (_menvcfg & MenvcfgStce) != 0 && _stimecmp > _timer.Now ? _stimecmp : ulong.MaxValue;
 
     private bool FpEnabled => FloatingPointImplemented && (_mstatus & FS) != 0;
 

@@ -47,7 +47,7 @@ public sealed unsafe partial class Hart
         var tval = _pendingTval;
         try
         {
-            var page = FetchPage(pc, out var region, out ulong pagePhys);
+            var page = FetchPage(pc, out var region, out ulong pagePhys, out _);
             if (page is null || region is null || !DecodeAt(pc, region, pagePhys, out var d)) return false;
             raw = d.Raw;
             return true;
@@ -77,16 +77,20 @@ public sealed unsafe partial class Hart
             ulong npc = pc;
             if ((pc & ~PageMask) != pageTag)
             {
-                var p = FetchPage(pc, out region, out pagePhys);
+                var p = FetchPage(pc, out region, out pagePhys, out bool wholePage);
                 if (p is null) goto trap;
                 page = p;
-                pageTag = pc & ~PageMask;
+                // A page PMP makes only partly executable is fetched (and checked) again for every instruction.
+                pageTag = wholePage ? pc & ~PageMask : ulong.MaxValue;
             }
             // The slot index is below SlotsPerPage by construction, so skip the bounds check.
             ref DecodedInsn d = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), (int)(pc & PageMask) >> 1);
         dispatch:
             npc = pc + d.Length;
-            switch (d.Op)
+            // The decode cache is shared by every hart: read Op with acquire semantics so that a slot another
+            // hart is filling is seen either as Undecoded or complete (see DecodedInsn.Publish). On x86-64 this
+            // is a plain load.
+            switch (DecodedInsn.ReadOp(ref d))
             {
                 // First execution from this slot: decode into the cache (one case of the switch, so the
                 // common path pays no separate check).
@@ -99,7 +103,7 @@ public sealed unsafe partial class Hart
                     }
                     else
                     {
-                        d = fresh;
+                        DecodedInsn.Publish(ref d, fresh);
                     }
                     goto dispatch;
 
@@ -115,17 +119,17 @@ public sealed unsafe partial class Hart
                 case Op.Bltu: if (x[d.Rs1] < x[d.Rs2]) npc = pc + (ulong)d.Imm; break;
                 case Op.Bgeu: if (x[d.Rs1] >= x[d.Rs2]) npc = pc + (ulong)d.Imm; break;
 
-                case Op.Lb: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v)) goto trap; x[d.Rd] = (ulong)(sbyte)v; break;
-                case Op.Lh: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v)) goto trap; x[d.Rd] = (ulong)(short)v; break;
-                case Op.Lw: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v)) goto trap; x[d.Rd] = (ulong)(int)v; break;
-                case Op.Ld: if (!Load64(x[d.Rs1] + (ulong)d.Imm, out v)) goto trap; x[d.Rd] = v; break;
-                case Op.Lbu: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v)) goto trap; x[d.Rd] = v; break;
-                case Op.Lhu: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v)) goto trap; x[d.Rd] = v; break;
-                case Op.Lwu: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v)) goto trap; x[d.Rd] = v; break;
-                case Op.Sb: if (!Store8(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2])) goto trap; break;
-                case Op.Sh: if (!Store16(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2])) goto trap; break;
-                case Op.Sw: if (!Store32(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2])) goto trap; break;
-                case Op.Sd: if (!Store64(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2])) goto trap; break;
+                case Op.Lb: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, steps - faults - 1)) goto trap; x[d.Rd] = (ulong)(sbyte)v; break;
+                case Op.Lh: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, steps - faults - 1)) goto trap; x[d.Rd] = (ulong)(short)v; break;
+                case Op.Lw: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, steps - faults - 1)) goto trap; x[d.Rd] = (ulong)(int)v; break;
+                case Op.Ld: if (!Load64(x[d.Rs1] + (ulong)d.Imm, out v, steps - faults - 1)) goto trap; x[d.Rd] = v; break;
+                case Op.Lbu: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, steps - faults - 1)) goto trap; x[d.Rd] = v; break;
+                case Op.Lhu: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, steps - faults - 1)) goto trap; x[d.Rd] = v; break;
+                case Op.Lwu: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, steps - faults - 1)) goto trap; x[d.Rd] = v; break;
+                case Op.Sb: if (!Store8(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], steps - faults - 1)) goto trap; break;
+                case Op.Sh: if (!Store16(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], steps - faults - 1)) goto trap; break;
+                case Op.Sw: if (!Store32(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], steps - faults - 1)) goto trap; break;
+                case Op.Sd: if (!Store64(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], steps - faults - 1)) goto trap; break;
 
                 case Op.Addi: x[d.Rd] = x[d.Rs1] + (ulong)d.Imm; break;
                 case Op.Slti: x[d.Rd] = (long)x[d.Rs1] < d.Imm ? 1UL : 0UL; break;
@@ -157,8 +161,13 @@ public sealed unsafe partial class Hart
                 case Op.Srlw: x[d.Rd] = (ulong)(int)((uint)x[d.Rs1] >> (int)x[d.Rs2]); break;
                 case Op.Sraw: x[d.Rd] = (ulong)((int)x[d.Rs1] >> (int)x[d.Rs2]); break;
 
-                case Op.Fence: break; // one hart, in-order memory: nothing to order
-                case Op.FenceI: pageTag = ulong.MaxValue; break; // decode caches follow stores; re-fetch the page
+                // RVWMO (unprivileged ch. 17) on the host: a full host barrier serves every FENCE. x86-64 (TSO)
+                // only reorders a store with a later load, ARM64 reorders more; Interlocked.MemoryBarrier orders
+                // all of it, for the JIT too. Plain accesses between fences rely on the host's natural-alignment
+                // atomicity of 1/2/4/8-byte accesses (both hosts); ordering by address or data dependency alone
+                // is not kept on ARM64, as in QEMU's MTTCG, which also orders RISC-V guests only at fences and AMOs.
+                case Op.Fence: Interlocked.MemoryBarrier(); break;
+                case Op.FenceI: FenceI(); pageTag = ulong.MaxValue; break;
                 case Op.Ecall: Raise(ExceptionCause.EcallFromU + (byte)_priv, 0); goto trap;
                 case Op.Ebreak: Raise(ExceptionCause.Breakpoint, pc); goto trap;
 
@@ -178,7 +187,10 @@ public sealed unsafe partial class Hart
                 case Op.Remuw: x[d.Rd] = (uint)x[d.Rs2] == 0 ? (ulong)(int)x[d.Rs1] : (ulong)(int)((uint)x[d.Rs1] % (uint)x[d.Rs2]); break;
 
                 // ---- A ----
-                case >= Op.LrW and <= Op.AmomaxuD: if (!ExecuteAtomic(ref d)) goto trap; break;
+                case >= Op.LrW and <= Op.AmomaxuD:
+                    _chunkRetired = steps - faults - 1;
+                    if (!ExecuteAtomic(ref d)) goto trap;
+                    break;
 
                 // ---- Zicsr: writes may change interrupt enables or translation, so they end the chunk ----
                 case >= Op.Csrrw and <= Op.Csrrci:
@@ -201,6 +213,7 @@ public sealed unsafe partial class Hart
 
                 default:
                     // F and D live in their own file; anything else here is not implemented.
+                    _chunkRetired = steps - faults - 1;
                     if (!ExecuteFloat(ref d)) goto trap;
                     break;
             }
@@ -210,14 +223,6 @@ public sealed unsafe partial class Hart
         illegal:
             Raise(ExceptionCause.IllegalInstruction, d.Raw);
         trap:
-            if (_pendingCause == SyncRetired)
-            {
-                // A device access needs the exact count: publish it and run the same instruction again.
-                _chunkRetired = steps - faults - 1;
-                _retiredPublished = true;
-                steps--;
-                continue;
-            }
             if (_pendingCause == EndOfChunk)
             {
                 // Not a trap: a device access completed and asked the run loop to return (see RequestChunkEnd).
@@ -237,7 +242,6 @@ public sealed unsafe partial class Hart
         _pc = pc;
         _instret += (ulong)(steps - faults);
         _chunkRetired = 0;
-        _retiredPublished = false;
         return steps;
     }
 
@@ -310,7 +314,31 @@ public sealed unsafe partial class Hart
         return true;
     }
 
-    /// <summary>LR/SC and AMOs (ch. 8): naturally aligned or an address-misaligned exception.</summary>
+    /// <summary>
+    /// FENCE.I (Zifencei): this hart's later fetches see every store any hart made before it. The decode cache
+    /// is shared and per physical page; stores through the slow path invalidate their page, but a hart whose
+    /// store TLB entry predates the page becoming code writes it on the fast path. So FENCE.I drops every
+    /// decoded page: correct whatever hart stored, and rare enough (code loading) that its cost does not matter.
+    /// </summary>
+    private void FenceI()
+    {
+        Interlocked.MemoryBarrier();
+        foreach (var region in _bus.MemoryRegions) region.InvalidateAllCode();
+    }
+
+    /// <summary>LR/SC and AMOs (unprivileged ch. 8): naturally aligned or an address-misaligned exception.</summary>
+    /// <remarks>
+    /// Atomic across harts. On RAM an AMO is one host interlocked operation on the guest's bytes; .NET's
+    /// Interlocked methods are full barriers on x86-64 and ARM64, which also gives every aq/rl ordering.
+    /// LR records its granule in the bus's <see cref="ReservationTable"/> and the value it read; SC succeeds
+    /// only if the reservation is still held (no SC of this hart since, no slow-path store, AMO or SC of
+    /// another hart, no DMA to the granule) and a compare-and-swap from the reserved value succeeds, which
+    /// catches any store another hart made on its TLB fast path that changed the value. Not caught: another
+    /// hart storing the very value LR read on its fast path (QEMU's MTTCG has the same limit). In a
+    /// constrained LR/SC loop (8.3: no loads or stores between) that execution is indistinguishable from one
+    /// where that store came before the LR, which the memory model allows.
+    /// On a device there are no host atomics: the read and write happen under the bus's device lock.
+    /// </remarks>
     private bool ExecuteAtomic(ref DecodedInsn d)
     {
         ulong* x = _x;
@@ -318,29 +346,109 @@ public sealed unsafe partial class Hart
         int size = word ? 4 : 8;
         ulong va = x[d.Rs1];
         Op op = word ? d.Op : d.Op - (Op.LrD - Op.LrW);
-        if (op == Op.LrW)
+        bool isLr = op == Op.LrW;
+        if (!TranslateAtomic(va, size, isLoadOnly: isLr, out ulong pa)) return false;
+        var mem = _bus.FindMemory(pa);
+        byte* host = mem is null ? null : mem.Host + (pa - mem.Base);
+
+        if (isLr)
         {
-            if (!TranslateAtomic(va, size, isLoadOnly: true, out ulong pa)) return false;
-            if (!PhysRead(pa, size, va, isLoadOnly: true, out ulong loaded)) return false;
-            _reservation = pa & ~7UL;
-            // Stores to the reserved page must take the slow path, where they break the reservation.
-            FlushStoreTlb();
+            ulong loaded;
+            if (host != null) loaded = word ? Volatile.Read(ref *(uint*)host) : Volatile.Read(ref *(ulong*)host);
+            else if (!_bus.Read(pa, size, out loaded)) return Raise(ExceptionCause.LoadAccessFault, va);
+            _bus.Reservations.Reserve(HartId, pa);
+            _reservedValue = loaded;
             x[d.Rd] = word ? (ulong)(int)loaded : loaded;
-            return true;
+            return host != null || ContinueAfterDeviceAccess();
         }
-        if (!TranslateAtomic(va, size, isLoadOnly: false, out ulong addr)) return false;
+
+        if (mem is { ReadOnly: true }) return Raise(ExceptionCause.StoreAccessFault, va);
+        ulong src = x[d.Rs2];
         if (op == Op.ScW)
         {
-            bool ok = _reservation == (addr & ~7UL);
-            _reservation = NoReservation;
-            if (ok && !PhysWrite(addr, size, va, x[d.Rs2])) return false;
+            bool ok = _bus.Reservations.Consume(HartId, pa);
+            if (ok && host != null)
+            {
+                ok = word
+                    ? Interlocked.CompareExchange(ref *(uint*)host, (uint)src, (uint)_reservedValue) == (uint)_reservedValue
+                    : Interlocked.CompareExchange(ref *(ulong*)host, src, _reservedValue) == _reservedValue;
+                if (ok) AtomicWrote(mem!, pa, size);
+            }
+            else if (ok && !_bus.Write(pa, size, src))
+            {
+                return Raise(ExceptionCause.StoreAccessFault, va);
+            }
             x[d.Rd] = ok ? 0UL : 1UL;
-            return true;
+            return host != null || !ok || ContinueAfterDeviceAccess();
         }
-        if (!PhysRead(addr, size, va, isLoadOnly: false, out ulong mem)) return false;
-        ulong src = x[d.Rs2];
+
+        ulong old;
+        if (host != null)
+        {
+            old = word ? AmoWord(op, ref *(uint*)host, (uint)src) : AmoDouble(op, ref *(ulong*)host, src);
+            AtomicWrote(mem!, pa, size);
+        }
+        else
+        {
+            lock (_bus.DeviceLock)
+            {
+                if (!_bus.Read(pa, size, out old)) return Raise(ExceptionCause.StoreAccessFault, va);
+                if (!_bus.Write(pa, size, AmoResult(op, old, src, word))) return Raise(ExceptionCause.StoreAccessFault, va);
+            }
+        }
+        x[d.Rd] = word ? (ulong)(int)old : old;
+        // An AMO that wrote a device (say, the test finisher) takes effect at this instruction, as a store does.
+        return host != null || ContinueAfterDeviceAccess();
+    }
+
+    /// <summary>After an atomic write to RAM: decoded code on those bytes is stale, reservations on them are broken.</summary>
+    private void AtomicWrote(MemoryRegion mem, ulong pa, int size)
+    {
+        if (mem.HasCode(pa)) mem.InvalidateCode(pa, (ulong)size);
+        _bus.Reservations.Break(pa, (ulong)size);
+    }
+
+    /// <summary>A 32-bit AMO on host memory; returns the old value.</summary>
+    private static uint AmoWord(Op op, ref uint cell, uint b)
+    {
+        switch (op)
+        {
+            case Op.AmoswapW: return Interlocked.Exchange(ref cell, b);
+            case Op.AmoaddW: return Interlocked.Add(ref cell, b) - b;
+            case Op.AmoandW: return Interlocked.And(ref cell, b);
+            case Op.AmoorW: return Interlocked.Or(ref cell, b);
+        }
+        while (true)
+        {
+            uint old = Volatile.Read(ref cell);
+            uint result = (uint)AmoResult(op, old, b, word: true);
+            if (Interlocked.CompareExchange(ref cell, result, old) == old) return old;
+        }
+    }
+
+    /// <summary>A 64-bit AMO on host memory; returns the old value. <paramref name="op"/> is the W form.</summary>
+    private static ulong AmoDouble(Op op, ref ulong cell, ulong b)
+    {
+        switch (op)
+        {
+            case Op.AmoswapW: return Interlocked.Exchange(ref cell, b);
+            case Op.AmoaddW: return Interlocked.Add(ref cell, b) - b;
+            case Op.AmoandW: return Interlocked.And(ref cell, b);
+            case Op.AmoorW: return Interlocked.Or(ref cell, b);
+        }
+        while (true)
+        {
+            ulong old = Volatile.Read(ref cell);
+            ulong result = AmoResult(op, old, b, word: false);
+            if (Interlocked.CompareExchange(ref cell, result, old) == old) return old;
+        }
+    }
+
+    /// <summary>The value an AMO (<paramref name="op"/> in its W form) stores, given memory's old value and rs2.</summary>
+    private static ulong AmoResult(Op op, ulong mem, ulong src, bool word)
+    {
         ulong a = word ? (ulong)(int)mem : mem, b = word ? (ulong)(int)src : src;
-        ulong result = op switch
+        return op switch
         {
             Op.AmoswapW => b,
             Op.AmoaddW => a + b,
@@ -352,8 +460,5 @@ public sealed unsafe partial class Hart
             Op.AmominuW => (word ? (uint)a < (uint)b : a < b) ? a : b,
             _ => (word ? (uint)a > (uint)b : a > b) ? a : b, // AmomaxuW
         };
-        if (!PhysWrite(addr, size, va, result)) return false;
-        x[d.Rd] = a;
-        return true;
     }
 }

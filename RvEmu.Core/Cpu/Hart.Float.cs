@@ -78,10 +78,10 @@ public sealed unsafe partial class Hart
         switch (d.Op)
         {
             // ---- loads and stores (11.5, 12.3); a load NaN-boxes, a store writes the low bits as they are ----
-            case Op.Flw: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v)) return false; SetS(d.Rd, (uint)v); break;
-            case Op.Fld: if (!Load64(x[d.Rs1] + (ulong)d.Imm, out v)) return false; f[d.Rd] = v; break;
-            case Op.Fsw: return Store32(x[d.Rs1] + (ulong)d.Imm, f[d.Rs2]);
-            case Op.Fsd: return Store64(x[d.Rs1] + (ulong)d.Imm, f[d.Rs2]);
+            case Op.Flw: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, _chunkRetired)) return false; SetS(d.Rd, (uint)v); break;
+            case Op.Fld: if (!Load64(x[d.Rs1] + (ulong)d.Imm, out v, _chunkRetired)) return false; f[d.Rd] = v; break;
+            case Op.Fsw: return Store32(x[d.Rs1] + (ulong)d.Imm, f[d.Rs2], _chunkRetired);
+            case Op.Fsd: return Store64(x[d.Rs1] + (ulong)d.Imm, f[d.Rs2], _chunkRetired);
 
             // ---- single precision (ch. 11) ----
             case Op.FaddS: SetS(d.Rd, Float32.Add(S(d.Rs1), S(d.Rs2), rm, ref flags)); break;

@@ -34,9 +34,8 @@ public sealed unsafe partial class Hart
     private readonly MemoryRegion?[] _fetchRegion = new MemoryRegion?[TlbSize];
     private readonly ulong[] _fetchPhys = new ulong[TlbSize];
 
-    private const ulong NoReservation = ulong.MaxValue;
-    /// <summary>Address reserved by the last LR (8-byte granule), or NoReservation.</summary>
-    private ulong _reservation = NoReservation;
+    /// <summary>The value the last LR read (zero-extended), which the SC's compare-and-swap expects (see ExecuteAtomic).</summary>
+    private ulong _reservedValue;
 
     /// <summary>Drop every cached translation (satp, sfence.vma, privilege or MPRV/SUM/MXR changes).</summary>
     public void FlushTlb()
@@ -52,76 +51,80 @@ public sealed unsafe partial class Hart
 
     private void FlushStoreTlbPage(ulong va) => StoreTlb[(va >> 12) & TlbIndexMask].Tag = ulong.MaxValue;
 
-    private void OnDmaWritten(ulong address, ulong length)
-    {
-        // A write by another bus master breaks a reservation on the bytes it changes (unprivileged spec 8.2).
-        if (_reservation != NoReservation && _reservation < address + length && address < _reservation + 8)
-            _reservation = NoReservation;
-    }
-
     // ---- fast paths (inlined into the interpreter) ----
+    // `retired` is the chunk's count of instructions retired before this one. The slow path publishes it,
+    // so a device access (which may read mtime, itself derived from instructions under --icount) and any
+    // trap see the exact count, without re-executing anything.
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Load8(ulong va, out ulong v)
+    private bool Load8(ulong va, out ulong v, long retired)
     {
         TlbEntry* e = LoadTlb + ((va >> 12) & TlbIndexMask);
         if (e->Tag == (va & ~PageMask)) { v = *(byte*)(e->Addend + (long)va); return true; }
+        _chunkRetired = retired;
         return LoadSlow(va, 1, out v);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Load16(ulong va, out ulong v)
+    private bool Load16(ulong va, out ulong v, long retired)
     {
         TlbEntry* e = LoadTlb + ((va >> 12) & TlbIndexMask);
         if (e->Tag == (va & ~(PageMask ^ 1))) { v = *(ushort*)(e->Addend + (long)va); return true; }
+        _chunkRetired = retired;
         return LoadSlow(va, 2, out v);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Load32(ulong va, out ulong v)
+    private bool Load32(ulong va, out ulong v, long retired)
     {
         TlbEntry* e = LoadTlb + ((va >> 12) & TlbIndexMask);
         if (e->Tag == (va & ~(PageMask ^ 3))) { v = *(uint*)(e->Addend + (long)va); return true; }
+        _chunkRetired = retired;
         return LoadSlow(va, 4, out v);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Load64(ulong va, out ulong v)
+    private bool Load64(ulong va, out ulong v, long retired)
     {
         TlbEntry* e = LoadTlb + ((va >> 12) & TlbIndexMask);
         if (e->Tag == (va & ~(PageMask ^ 7))) { v = *(ulong*)(e->Addend + (long)va); return true; }
+        _chunkRetired = retired;
         return LoadSlow(va, 8, out v);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Store8(ulong va, ulong v)
+    private bool Store8(ulong va, ulong v, long retired)
     {
         TlbEntry* e = StoreTlb + ((va >> 12) & TlbIndexMask);
         if (e->Tag == (va & ~PageMask)) { *(byte*)(e->Addend + (long)va) = (byte)v; return true; }
+        _chunkRetired = retired;
         return StoreSlow(va, 1, v);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Store16(ulong va, ulong v)
+    private bool Store16(ulong va, ulong v, long retired)
     {
         TlbEntry* e = StoreTlb + ((va >> 12) & TlbIndexMask);
         if (e->Tag == (va & ~(PageMask ^ 1))) { *(ushort*)(e->Addend + (long)va) = (ushort)v; return true; }
+        _chunkRetired = retired;
         return StoreSlow(va, 2, v);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Store32(ulong va, ulong v)
+    private bool Store32(ulong va, ulong v, long retired)
     {
         TlbEntry* e = StoreTlb + ((va >> 12) & TlbIndexMask);
         if (e->Tag == (va & ~(PageMask ^ 3))) { *(uint*)(e->Addend + (long)va) = (uint)v; return true; }
+        _chunkRetired = retired;
         return StoreSlow(va, 4, v);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Store64(ulong va, ulong v)
+    private bool Store64(ulong va, ulong v, long retired)
     {
         TlbEntry* e = StoreTlb + ((va >> 12) & TlbIndexMask);
         if (e->Tag == (va & ~(PageMask ^ 7))) { *(ulong*)(e->Addend + (long)va) = v; return true; }
+        _chunkRetired = retired;
         return StoreSlow(va, 8, v);
     }
 
@@ -138,15 +141,12 @@ public sealed unsafe partial class Hart
         if ((va & (ulong)(size - 1)) != 0)
         {
             // Misaligned loads complete, byte by byte, even across pages (as QEMU's virt CPU).
-            bool outer = !_splitAccess;
-            _splitAccess = true;
             bool ok = true;
             for (int i = 0; i < size && ok; i++)
             {
                 ok = LoadSlow(va + (ulong)i, 1, out ulong b);
                 value |= b << (8 * i);
             }
-            if (outer) _splitAccess = _retiredPublished = false;
             if (!ok) value = 0;
             return ok;
         }
@@ -164,7 +164,6 @@ public sealed unsafe partial class Hart
             value = size switch { 1 => *host, 2 => *(ushort*)host, 4 => *(uint*)host, _ => *(ulong*)host };
             return true;
         }
-        if (!DeviceAccessReady()) return false;
         if (!_bus.Read(pa, size, out value)) return Raise(ExceptionCause.LoadAccessFault, va);
         return true;
     }
@@ -177,20 +176,17 @@ public sealed unsafe partial class Hart
             // Translate every byte first so that a fault leaves memory unchanged.
             for (int i = 0; i < size; i++)
                 if (!Translate(va + (ulong)i, 1, AccessType.Store, DataMode, out _, out _)) return false;
-            bool endChunk = false, outer = !_splitAccess, ok = true;
-            _splitAccess = true;
+            bool endChunk = false, ok = true;
             for (int i = 0; i < size && ok; i++)
             {
                 if (StoreSlow(va + (ulong)i, 1, value >> (8 * i))) continue;
                 if (_pendingCause == EndOfChunk) endChunk = true; // finish the remaining bytes first
                 else ok = false;
             }
-            if (outer) _splitAccess = _retiredPublished = false;
             if (!ok) return false;
             return !endChunk || Raise(EndOfChunk, 0);
         }
         if (!Translate(va, size, AccessType.Store, DataMode, out ulong pa, out bool cacheable)) return false;
-        if (_reservation != NoReservation && (pa & ~7UL) == _reservation) _reservation = NoReservation;
         var mem = _bus.FindMemory(pa);
         if (mem is not null && !mem.ReadOnly)
         {
@@ -199,9 +195,11 @@ public sealed unsafe partial class Hart
                 // Self-modifying code: drop the page's decoded instructions (visible after fence.i, spec ch. 3).
                 mem.InvalidateCode(pa, (ulong)size);
             }
+            // A store breaks every hart's reservation on its granule; fast-path stores are caught by the
+            // SC's value compare instead (ReservationTable remarks).
+            _bus.Reservations.Break(pa, (ulong)size);
             byte* host = mem.Host + (pa - mem.Base);
-            // Keep stores to the reserved granule's page on the slow path, so they break the reservation.
-            if (cacheable && (_reservation == NoReservation || (_reservation & ~PageMask) != (pa & ~PageMask)))
+            if (cacheable)
             {
                 TlbEntry* e = StoreTlb + ((va >> 12) & TlbIndexMask);
                 e->Tag = va & ~PageMask;
@@ -216,7 +214,6 @@ public sealed unsafe partial class Hart
             }
             return true;
         }
-        if (!DeviceAccessReady()) return false;
         if (!_bus.Write(pa, size, value)) return Raise(ExceptionCause.StoreAccessFault, va);
         return ContinueAfterDeviceAccess();
     }
@@ -228,20 +225,6 @@ public sealed unsafe partial class Hart
         if ((va & (ulong)(size - 1)) != 0)
             return Raise(isLoadOnly ? ExceptionCause.LoadAddressMisaligned : ExceptionCause.StoreAddressMisaligned, va);
         return Translate(va, size, isLoadOnly ? AccessType.Load : AccessType.Store, DataMode, out pa, out _);
-    }
-
-    /// <summary>Read for atomics at a physical address (RAM or device); raises the access fault of the given kind.</summary>
-    private bool PhysRead(ulong pa, int size, ulong va, bool isLoadOnly, out ulong value)
-    {
-        if (_bus.Read(pa, size, out value)) return true;
-        return Raise(isLoadOnly ? ExceptionCause.LoadAccessFault : ExceptionCause.StoreAccessFault, va);
-    }
-
-    private bool PhysWrite(ulong pa, int size, ulong va, ulong value)
-    {
-        if (_reservation != NoReservation && (pa & ~7UL) == _reservation) _reservation = NoReservation;
-        if (_bus.Write(pa, size, value)) return true;
-        return Raise(ExceptionCause.StoreAccessFault, va);
     }
 
     /// <summary>
@@ -295,13 +278,19 @@ public sealed unsafe partial class Hart
         pa = 0;
         // Bits 63:39 must equal bit 38 (4.4.1), else a page fault.
         if (((long)va << 25 >> 25) != (long)va) return Raise(PageFault(type), va);
+    restart:
         ulong table = (_satp & PpnMask) << 12;
         for (int level = 2; level >= 0; level--)
         {
             ulong pteAddr = table + ((va >> (12 + 9 * level)) & 511) * 8;
-            // Implicit page-table accesses are checked by PMP as S-mode loads (3.7.2).
-            if (!PmpAllows(pteAddr, 8, AccessType.Load, PrivilegeMode.Supervisor) || !_bus.Read(pteAddr, 8, out ulong pte))
+            // Implicit page-table accesses are checked by PMP as S-mode loads (3.7.2). Page tables live in
+            // RAM: a PTE address on a device or in nothing is an access fault (the PMA check of 4.3.2 step 2),
+            // so a walk never reads or writes device registers.
+            var mem = _bus.FindMemory(pteAddr);
+            if (mem is null || !PmpAllows(pteAddr, 8, AccessType.Load, PrivilegeMode.Supervisor))
                 return Raise(AccessFault(type), va);
+            long* ptePtr = (long*)(mem.Host + (pteAddr - mem.Base));
+            ulong pte = (ulong)Volatile.Read(ref *ptePtr);
             // Reserved bits 63:54 (N, PBMT, reserved; extensions not implemented) must be zero.
             if ((pte & PteV) == 0 || ((pte & PteR) == 0 && (pte & PteW) != 0) || (pte >> 54) != 0)
                 return Raise(PageFault(type), va);
@@ -329,8 +318,13 @@ public sealed unsafe partial class Hart
             ulong newPte = pte | PteA | (type == AccessType.Store ? PteD : 0);
             if (newPte != pte)
             {
-                if (!PmpAllows(pteAddr, 8, AccessType.Store, PrivilegeMode.Supervisor) || !_bus.Write(pteAddr, 8, newPte))
+                if (mem.ReadOnly || !PmpAllows(pteAddr, 8, AccessType.Store, PrivilegeMode.Supervisor))
                     return Raise(AccessFault(type), va);
+                // 4.3.2 step 7: the A/D update is atomic with respect to other accesses to the PTE, and must
+                // act on the PTE the walk checked: if another hart changed it meanwhile, walk again.
+                if (Interlocked.CompareExchange(ref *ptePtr, (long)newPte, (long)pte) != (long)pte) goto restart;
+                if (mem.HasCode(pteAddr)) mem.InvalidateCode(pteAddr, 8);
+                _bus.Reservations.Break(pteAddr, 8);
             }
             pa = ((ppn & ~levelMask) << 12) | (va & ((1UL << (12 + 9 * level)) - 1));
             return true;
@@ -342,12 +336,15 @@ public sealed unsafe partial class Hart
 
     /// <summary>
     /// The decode cache for the page holding <paramref name="pc"/>, after translation and permission
-    /// checks; null with an exception raised when the fetch faults.
+    /// checks; null with an exception raised when the fetch faults. <paramref name="wholePage"/> is false
+    /// when PMP grants execution on only part of the page: then every fetch from it must be checked
+    /// again (3.7.1: each access is checked, not each page), so the caller must not remember the page.
     /// </summary>
-    private DecodedInsn[]? FetchPage(ulong pc, out MemoryRegion? region, out ulong pagePhys)
+    private DecodedInsn[]? FetchPage(ulong pc, out MemoryRegion? region, out ulong pagePhys, out bool wholePage)
     {
         ulong vpage = pc & ~PageMask;
         int i = (int)((pc >> 12) & TlbIndexMask);
+        wholePage = true;
         if (_fetchTag[i] != vpage)
         {
             region = null;
@@ -360,6 +357,7 @@ public sealed unsafe partial class Hart
             if (!cacheable)
             {
                 _fetchTag[i] = ulong.MaxValue;
+                wholePage = false;
                 return CodePage(mem, pagePhys);
             }
             _fetchTag[i] = vpage;
@@ -413,10 +411,7 @@ public sealed unsafe partial class Hart
     {
         var cause = _pendingCause;
         var tval = _pendingTval;
-        // Outside the run loop the count is exact already: let device reads through.
-        _splitAccess = _retiredPublished = true;
         bool ok = LoadSlow(va, size, out value);
-        _splitAccess = _retiredPublished = false;
         _pendingCause = cause;
         _pendingTval = tval;
         return ok;

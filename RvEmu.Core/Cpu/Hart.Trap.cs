@@ -14,32 +14,30 @@ public sealed partial class Hart
     /// </summary>
     internal const ExceptionCause EndOfChunk = (ExceptionCause)0xff;
 
-    private bool _endChunk;
+    /// <summary>Set (from any thread) to make the hart return from <see cref="Run"/> after its current device access.</summary>
+    private volatile bool _endChunk;
+
+    /// <summary>Signalled when an interrupt line rises or the machine kicks the hart: ends a WFI sleep.</summary>
+    private readonly AutoResetEvent _wake = new(false);
 
     /// <summary>
-    /// Pseudo-cause raised by the memory slow path just before a device access while the hart's count
-    /// of retired instructions is stale (it is brought up to date only at chunk ends and CSR accesses).
-    /// Devices may read it through mtime (deterministic mode: mtime = instructions / 10), so the run
-    /// loop publishes the exact count and runs the instruction again, which then does the access.
+    /// Ask the hart to return from <see cref="Run"/> soon and wake it if it sleeps (safe from any thread):
+    /// at once after its current device access, else at its chunk end.
     /// </summary>
-    internal const ExceptionCause SyncRetired = (ExceptionCause)0xfe;
-
-    /// <summary>The run loop published the count for the instruction being executed (see <see cref="SyncRetired"/>).</summary>
-    private bool _retiredPublished;
-
-    /// <summary>A misaligned access is being split into bytes: all its device bytes use one published count.</summary>
-    private bool _splitAccess;
-
-    /// <summary>Called before every device access: false (with <see cref="SyncRetired"/> raised) until the count is exact.</summary>
-    private bool DeviceAccessReady()
+    public void RequestChunkEnd()
     {
-        if (!_retiredPublished) return Raise(SyncRetired, 0);
-        if (!_splitAccess) _retiredPublished = false;
-        return true;
+        _endChunk = true;
+        _wake.Set();
     }
 
-    /// <summary>Ask the hart to return from <see cref="Run"/> after its current device access (any thread-safe caller on the emulation thread).</summary>
-    public void RequestChunkEnd() => _endChunk = true;
+    /// <summary>
+    /// Sleep the calling thread (the hart's own) for at most <paramref name="timeout"/>, or until an
+    /// interrupt line rises or <see cref="RequestChunkEnd"/> is called. Used while the hart waits in WFI.
+    /// </summary>
+    public void Sleep(TimeSpan timeout)
+    {
+        if (timeout > TimeSpan.Zero) _wake.WaitOne(timeout);
+    }
 
     /// <summary>Called after every device access: end the chunk if someone asked. Returns false (with <see cref="EndOfChunk"/>) to do so.</summary>
     private bool ContinueAfterDeviceAccess()

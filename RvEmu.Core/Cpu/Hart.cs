@@ -31,7 +31,7 @@ public sealed unsafe partial class Hart : IDisposable
         _x = (ulong*)Unsafe.AsPointer(ref _xStore[0]);
         _f = (ulong*)Unsafe.AsPointer(ref _fStore[0]);
         _tlb = (TlbEntry*)NativeMemory.AllocZeroed((nuint)(3 * TlbSize * sizeof(TlbEntry)));
-        _bus.DmaWritten += OnDmaWritten;
+        _bus.Reservations.Register(hartId);
         Reset(0x1000);
     }
 
@@ -46,10 +46,14 @@ public sealed unsafe partial class Hart : IDisposable
     public PrivilegeMode Mode => _priv;
     private PrivilegeMode _priv = PrivilegeMode.Machine;
 
-    /// <summary>Instructions retired since reset (minstret).</summary>
+    /// <summary>
+    /// Instructions retired since reset (minstret). Exact whenever the hart's own thread looks, including
+    /// inside a device access or CSR access made by the running instruction: the interpreter publishes the
+    /// count of the instruction before every slow-path memory access (see Hart.Execute.cs).
+    /// </summary>
     public ulong InstructionsRetired => _instret + (ulong)_chunkRetired;
     private ulong _instret;
-    /// <summary>Retired so far in the chunk being executed (kept current where CSRs can observe it).</summary>
+    /// <summary>Retired so far in the chunk being executed, as published before the current instruction's slow path.</summary>
     private long _chunkRetired;
 
     /// <summary>True while the hart waits in WFI for an interrupt (privileged spec 3.3.3).</summary>
@@ -81,13 +85,13 @@ public sealed unsafe partial class Hart : IDisposable
         _priv = PrivilegeMode.Machine;
         ResetCsrs();
         FlushTlb();
-        _reservation = NoReservation;
+        _bus.Reservations.Clear(HartId);
         WaitingForInterrupt = false;
     }
 
     public void Dispose()
     {
-        _bus.DmaWritten -= OnDmaWritten;
+        _wake.Dispose();
         if (_tlb != null) NativeMemory.Free(_tlb);
         _tlb = null;
     }

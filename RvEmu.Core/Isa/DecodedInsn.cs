@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace RvEmu.Core.Isa;
@@ -25,6 +26,28 @@ public struct DecodedInsn
     public byte Rm;
     /// <summary>Instruction length in bytes: 2 or 4.</summary>
     public byte Length;
+
+    /// <summary>
+    /// Fill a decode-cache slot that other harts may be reading: every operand first, then <see cref="Op"/>
+    /// with release semantics, so a reader that sees the new Op (through <see cref="ReadOp"/>) sees its
+    /// operands. Two harts filling the same slot write the same bytes.
+    /// </summary>
+    public static void Publish(ref DecodedInsn slot, in DecodedInsn value)
+    {
+        slot.Imm = value.Imm;
+        slot.Raw = value.Raw;
+        slot.Rd = value.Rd;
+        slot.Rs1 = value.Rs1;
+        slot.Rs2 = value.Rs2;
+        slot.Rs3 = value.Rs3;
+        slot.Rm = value.Rm;
+        slot.Length = value.Length;
+        Volatile.Write(ref Unsafe.As<Op, ushort>(ref slot.Op), (ushort)value.Op);
+    }
+
+    /// <summary>The slot's Op with acquire semantics (a plain load on x86-64): pairs with <see cref="Publish"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Op ReadOp(ref DecodedInsn slot) => (Op)Volatile.Read(ref Unsafe.As<Op, ushort>(ref slot.Op));
 }
 
 /// <summary>Decodes raw instruction bits into <see cref="DecodedInsn"/> using the instruction tables.</summary>

@@ -48,10 +48,27 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
     private readonly InsnInfo?[] _insnCache = new InsnInfo?[InsnCacheSize];
     private LogEventProperty?[] _hartProperties = new LogEventProperty?[1];
 
-    // The instruction announced by Instruction() whose commit line Retired() writes.
-    private InsnInfo? _pending;
-    private LogEventProperty? _pendingHart, _pendingMode;
-    private ulong _storeAddress, _storeData;
+    /// <summary>Per hart: the instruction announced by Instruction() whose commit line Retired() writes.</summary>
+    private sealed class PendingCommit
+    {
+        public InsnInfo? Info;
+        public LogEventProperty? Hart, Mode;
+        public ulong StoreAddress, StoreData;
+    }
+
+    private PendingCommit?[] _pending = new PendingCommit?[1];
+
+    private PendingCommit PendingOf(int hartId)
+    {
+        if (hartId >= _pending.Length) Array.Resize(ref _pending, hartId + 1);
+        return _pending[hartId] ??= new PendingCommit();
+    }
+
+    /// <summary>
+    /// Harts on several host threads and the machine's I/O thread all write here: one lock around each event
+    /// keeps the reused property list and the per-instruction caches consistent and lines whole.
+    /// </summary>
+    private readonly object _sync = new();
 
     /// <summary>The last fetch walk logged, with the instruction count then (see <see cref="PageWalk"/>).</summary>
     private (ulong Va, PrivilegeMode Mode, ulong Pa, ExceptionCause? Fault, ulong Retired)? _lastFetchWalk;
@@ -182,54 +199,67 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
     /// <summary>The hart is about to run the instruction <paramref name="raw"/> at <paramref name="pc"/>: its insn line, and what its commit line needs.</summary>
     public void Instruction(Hart hart, ulong pc, uint raw, PrivilegeMode mode)
     {
-        _pending = null;
-        if (!_filter.Accepts(hart.InstructionsRetired, pc, mode)) return;
-        var info = Info(pc, raw);
-        var hartProperty = HartProperty(hart.HartId);
-        var modeProperty = ModeProperties[(int)mode & 3];
-        if (On(TraceEvents.Insn))
-            Write(InsnTemplate, hartProperty, modeProperty, info.PcProperty, info.BitsProperty, info.DisassemblyProperty);
-        if (!On(TraceEvents.Commit)) return;
-        _pending = info;
-        _pendingHart = hartProperty;
-        _pendingMode = modeProperty;
-        if (info.StoreSize != 0)
+        lock (_sync)
         {
-            // The memory write of a store is known before it executes: address rs1 + imm, data from rs2.
-            _storeAddress = hart.GetX(info.Rs1) + (ulong)info.Imm;
-            ulong data = info.FloatStore ? hart.GetF(info.Rs2) : hart.GetX(info.Rs2);
-            _storeData = info.StoreSize == 8 ? data : data & ((1UL << (8 * info.StoreSize)) - 1);
+            var pending = PendingOf(hart.HartId);
+            pending.Info = null;
+            if (!_filter.Accepts(hart.InstructionsRetired, pc, mode)) return;
+            var info = Info(pc, raw);
+            var hartProperty = HartProperty(hart.HartId);
+            var modeProperty = ModeProperties[(int)mode & 3];
+            if (On(TraceEvents.Insn))
+                Write(InsnTemplate, hartProperty, modeProperty, info.PcProperty, info.BitsProperty, info.DisassemblyProperty);
+            if (!On(TraceEvents.Commit)) return;
+            pending.Info = info;
+            pending.Hart = hartProperty;
+            pending.Mode = modeProperty;
+            if (info.StoreSize != 0)
+            {
+                // The memory write of a store is known before it executes: address rs1 + imm, data from rs2.
+                pending.StoreAddress = hart.GetX(info.Rs1) + (ulong)info.Imm;
+                ulong data = info.FloatStore ? hart.GetF(info.Rs2) : hart.GetX(info.Rs2);
+                pending.StoreData = info.StoreSize == 8 ? data : data & ((1UL << (8 * info.StoreSize)) - 1);
+            }
         }
     }
 
     /// <summary>The instruction announced by <see cref="Instruction"/> retired: log its writes.</summary>
     public void Retired(Hart hart)
     {
-        if (_pending is not { } info) return;
-        _pending = null;
-        var hartProperty = _pendingHart!;
-        var modeProperty = _pendingMode!;
-        if (info.StoreSize != 0)
+        lock (_sync)
         {
-            Write(CommitMemoryTemplates[System.Numerics.BitOperations.Log2((uint)info.StoreSize)], hartProperty, modeProperty, info.PcProperty, info.BitsProperty,
-                new LogEventProperty("Address", new ScalarValue(_storeAddress)), new LogEventProperty("Data", new ScalarValue(_storeData)));
-        }
-        else if (info.Register is { } register)
-        {
-            // As Spike's commit log: the destination register is written even when its value does not change.
-            ulong value = info.FloatRegister ? hart.GetF(info.RegisterIndex) : hart.GetX(info.RegisterIndex);
-            Write(CommitRegisterTemplate, hartProperty, modeProperty, info.PcProperty, info.BitsProperty, register, new LogEventProperty("Value", new ScalarValue(value)));
-        }
-        else
-        {
-            Write(CommitTemplate, hartProperty, modeProperty, info.PcProperty, info.BitsProperty);
+            var pending = PendingOf(hart.HartId);
+            if (pending.Info is not { } info) return;
+            pending.Info = null;
+            var hartProperty = pending.Hart!;
+            var modeProperty = pending.Mode!;
+            if (info.StoreSize != 0)
+            {
+                Write(CommitMemoryTemplates[System.Numerics.BitOperations.Log2((uint)info.StoreSize)], hartProperty, modeProperty, info.PcProperty, info.BitsProperty,
+                    new LogEventProperty("Address", new ScalarValue(pending.StoreAddress)), new LogEventProperty("Data", new ScalarValue(pending.StoreData)));
+            }
+            else if (info.Register is { } register)
+            {
+                // As Spike's commit log: the destination register is written even when its value does not change.
+                ulong value = info.FloatRegister ? hart.GetF(info.RegisterIndex) : hart.GetX(info.RegisterIndex);
+                Write(CommitRegisterTemplate, hartProperty, modeProperty, info.PcProperty, info.BitsProperty, register, new LogEventProperty("Value", new ScalarValue(value)));
+            }
+            else
+            {
+                Write(CommitTemplate, hartProperty, modeProperty, info.PcProperty, info.BitsProperty);
+            }
         }
     }
 
     /// <summary>An exception (trap, and sbi for an ecall from S to M) or an interrupt (irq) was taken.</summary>
     public void Trap(Hart hart, bool isInterrupt, ulong cause, ulong tval, ulong epc, PrivilegeMode from, PrivilegeMode to, ulong handler)
     {
-        _pending = null;
+        lock (_sync) TrapLocked(hart, isInterrupt, cause, tval, epc, from, to, handler);
+    }
+
+    private void TrapLocked(Hart hart, bool isInterrupt, ulong cause, ulong tval, ulong epc, PrivilegeMode from, PrivilegeMode to, ulong handler)
+    {
+        PendingOf(hart.HartId).Info = null;
         if (isInterrupt)
         {
             if (!On(TraceEvents.Irq)) return;
@@ -251,67 +281,88 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
     /// <summary>mret or sret returned (a trap event).</summary>
     public void Return(Hart hart, string instruction, ulong target, PrivilegeMode from, PrivilegeMode to)
     {
-        if (!On(TraceEvents.Trap)) return;
-        _log.Information("{Instruction:l}: {From:l}->{To:l} pc=0x{Target:x16}", instruction, ModeName(from), ModeName(to), target);
+        lock (_sync)
+        {
+            if (!On(TraceEvents.Trap)) return;
+            _log.Information("{Instruction:l}: {From:l}->{To:l} pc=0x{Target:x16}", instruction, ModeName(from), ModeName(to), target);
+        }
     }
 
     /// <summary>A device register access (mmio); a refused one is also a guest error.</summary>
     public void DeviceAccess(IMmioDevice device, ulong offset, int size, ulong value, bool isWrite, bool ok)
     {
-        if (On(TraceEvents.Mmio))
+        lock (_sync)
         {
-            _log.Information("mmio: {Device:l}+0x{Offset:x} {Register:l} {Access:l} {Size} 0x{Value:x}{Fault:l}",
-                device.Name, offset, device.RegisterName(offset) ?? "?", isWrite ? "write" : "read", size, value, ok ? "" : " (fault)");
+            // The bus carries a store's whole source register (a byte store of 0x80 from a sign-extended
+            // register arrives as 0xffff...80); the device sees, and the trace shows, only the access's width.
+            if (size < 8) value &= (1UL << (8 * size)) - 1;
+            if (On(TraceEvents.Mmio))
+            {
+                _log.Information("mmio: {Device:l}+0x{Offset:x} {Register:l} {Access:l} {Size} 0x{Value:x}{Fault:l}",
+                    device.Name, offset, device.RegisterName(offset) ?? "?", isWrite ? "write" : "read", size, value, ok ? "" : " (fault)");
+            }
+            if (!ok && On(TraceEvents.GuestErrors))
+                _log.Warning("guest-error: {Device:l}+0x{Offset:x}: {Access:l} of {Size} bytes refused", device.Name, offset, isWrite ? "write" : "read", size);
         }
-        if (!ok && On(TraceEvents.GuestErrors))
-            _log.Warning("guest-error: {Device:l}+0x{Offset:x}: {Access:l} of {Size} bytes refused", device.Name, offset, isWrite ? "write" : "read", size);
     }
 
     /// <summary>A guest mistake reported by the bus or a device model (a warning).</summary>
     public void GuestError(string message)
     {
-        if (On(TraceEvents.GuestErrors)) _log.Warning("guest-error: {Message:l}", message);
+        lock (_sync)
+        {
+            if (On(TraceEvents.GuestErrors)) _log.Warning("guest-error: {Message:l}", message);
+        }
     }
 
     /// <summary>A virtio event (notify, request, interrupt) from a device model.</summary>
     public void Virtio(string device, string message)
     {
-        if (!On(TraceEvents.Virtio)) return;
-        // The transport's messages already start with its name ("virtio7: notify queue 0"); say it once.
-        if (message.StartsWith(device, StringComparison.Ordinal) && message.AsSpan(device.Length).StartsWith(": "))
-            message = message[(device.Length + 2)..];
-        _log.Information("virtio: {Device:l}: {Message:l}", device, message);
+        lock (_sync)
+        {
+            if (!On(TraceEvents.Virtio)) return;
+            // The transport's messages already start with its name ("virtio7: notify queue 0"); say it once.
+            if (message.StartsWith(device, StringComparison.Ordinal) && message.AsSpan(device.Length).StartsWith(": "))
+                message = message[(device.Length + 2)..];
+            _log.Information("virtio: {Device:l}: {Message:l}", device, message);
+        }
     }
 
     /// <summary>A completed block request, with each field a structured property (Request, Sector, Length, Status).</summary>
     public void VirtioRequest(string device, string model, string request, ulong sector, ulong length, string status)
     {
-        if (!On(TraceEvents.Virtio)) return;
-        _log.Information("virtio: {Device:l}: {Model:l}: request {Request:l} sector {Sector} length {Length} status {Status:l}",
-            device, model, request, sector, length, status);
+        lock (_sync)
+        {
+            if (!On(TraceEvents.Virtio)) return;
+            _log.Information("virtio: {Device:l}: {Model:l}: request {Request:l} sector {Sector} length {Length} status {Status:l}",
+                device, model, request, sector, length, status);
+        }
     }
 
     /// <summary>A page-table walk and its result: the physical address, or the exception it raised.</summary>
     public void PageWalk(Hart hart, ulong va, AccessType access, PrivilegeMode mode, ulong pa, ExceptionCause? fault)
     {
-        if (!On(TraceEvents.Mmu)) return;
-        if (access == AccessType.Fetch && WantsInstructions)
+        lock (_sync)
         {
-            // For the insn line the hart reads the instruction before running it, and then fetches it again when
-            // that read left nothing in its TLB (a fault, a page PMP splits): the same walk, logged once.
-            var walk = (va, mode, pa, fault, hart.InstructionsRetired);
-            if (walk == _lastFetchWalk) return;
-            _lastFetchWalk = walk;
-        }
-        string accessName = access switch { AccessType.Fetch => "fetch", AccessType.Load => "load", _ => "store" };
-        if (fault is { } f)
-        {
-            _log.Information("mmu: {Access:l} va=0x{Va:x16} as {Privilege:l} -> {CauseName:l} ({Cause})",
-                accessName, va, ModeName(mode), ExceptionName((ulong)f), (ulong)f);
-        }
-        else
-        {
-            _log.Information("mmu: {Access:l} va=0x{Va:x16} as {Privilege:l} -> pa=0x{Pa:x16}", accessName, va, ModeName(mode), pa);
+            if (!On(TraceEvents.Mmu)) return;
+            if (access == AccessType.Fetch && WantsInstructions)
+            {
+                // For the insn line the hart reads the instruction before running it, and then fetches it again when
+                // that read left nothing in its TLB (a fault, a page PMP splits): the same walk, logged once.
+                var walk = (va, mode, pa, fault, hart.InstructionsRetired);
+                if (walk == _lastFetchWalk) return;
+                _lastFetchWalk = walk;
+            }
+            string accessName = access switch { AccessType.Fetch => "fetch", AccessType.Load => "load", _ => "store" };
+            if (fault is { } f)
+            {
+                _log.Information("mmu: {Access:l} va=0x{Va:x16} as {Privilege:l} -> {CauseName:l} ({Cause})",
+                    accessName, va, ModeName(mode), ExceptionName((ulong)f), (ulong)f);
+            }
+            else
+            {
+                _log.Information("mmu: {Access:l} va=0x{Va:x16} as {Privilege:l} -> pa=0x{Pa:x16}", accessName, va, ModeName(mode), pa);
+            }
         }
     }
 

@@ -11,20 +11,10 @@ namespace RvEmu.Devices.Machine;
 /// QEMU's <c>virt</c> board: RAM, boot ROM, test finisher, UART, CLINT, PLIC, virtio-mmio slots,
 /// wired from <see cref="VirtMemoryMap"/>, and the loop that runs the harts and polls devices.
 /// </summary>
-public sealed class VirtMachine : IMachineControl, IDisposable
+public sealed partial class VirtMachine : IMachineControl, IDisposable
 {
-    /// <summary>Instructions per hart between device polls and interrupt checks.</summary>
-    private const long ChunkSize = 8192;
-
     private readonly MachineOptions _options;
     private readonly List<IPolledDevice> _polled = new();
-    /// <summary>Instructions attempted by hart 0 (retired or trapped), for --max-instructions.</summary>
-    private ulong _steps;
-    private readonly AutoResetEvent _hostEvent = new(false);
-    private volatile bool _stopRequested;
-    private bool _exitRequested, _resetRequested;
-    private int _exitCode;
-    private string _exitMessage = "";
     private ulong _startAddress, _fdtAddress;
     private byte[] _rom = Array.Empty<byte>();
 
@@ -62,11 +52,14 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         var harts = new List<Hart>();
         for (int i = 0; i < options.HartCount; i++) harts.Add(new Hart(i, Bus, Timer));
         Harts = harts;
-        if (options.Deterministic) Timer.InstructionCounter = () => Harts[0].InstructionsRetired;
+        if (options.Deterministic) Timer.InstructionCounter = () => _retiredBeforeReset + TotalRetired;
         Bus.AddDevice(VirtMemoryMap.TestBase, VirtMemoryMap.TestSize, new TestFinisher(this));
 
         // CLINT: software and timer interrupts per hart (MSIP, MTIP).
-        Clint = new Clint(Timer, harts.Select(h => (h.InterruptLine(Interrupt.MachineSoftware), h.InterruptLine(Interrupt.MachineTimer))).ToList());
+        Clint = new Clint(Timer, harts.Select(h => (h.InterruptLine(Interrupt.MachineSoftware), h.InterruptLine(Interrupt.MachineTimer))).ToList())
+        {
+            DeadlineChanged = SignalHostEvent, // the I/O thread sleeps until the earliest mtimecmp
+        };
         Bus.AddDevice(VirtMemoryMap.ClintBase, VirtMemoryMap.ClintSize, Clint);
         _polled.Add(Clint);
 
@@ -111,11 +104,23 @@ public sealed class VirtMachine : IMachineControl, IDisposable
             options.Log?.Warning("{Message}", message);
             options.Trace?.GuestError(message);
         };
+        // One image behind two drives would be two writers with two caches of one file: refuse it by name (the
+        // second open would otherwise report the first one's lock as "another process").
+        var seen = new Dictionary<string, DriveOptions>();
+        foreach (var (drive, _) in assigned)
+        {
+            if (!File.Exists(drive.Path)) continue; // DiskImage.Open names a missing file
+            if (seen.TryGetValue(DiskImage.Identity(drive.Path), out var first))
+                throw new LoadException(first.Path == drive.Path
+                    ? $"--drive: {drive.Path} is attached twice"
+                    : $"--drive: {drive.Path} is attached twice (it is the same file as {first.Path})");
+            seen[DiskImage.Identity(drive.Path)] = drive;
+        }
         try
         {
             foreach (var (drive, slot) in assigned)
             {
-                var image = DiskImage.Open(drive.Path, drive.ReadOnly, warn);
+                var image = DiskImage.Open(drive.Path, drive.ReadOnly, warn, drive.Snapshot);
                 var blk = new VirtioBlockDevice(image, warn);
                 _disks.Add(blk);
                 devices[slot] = blk;
@@ -201,7 +206,35 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         _fdtAddress = PlaceDeviceTree();
         _rom = BootRom.Build(_startAddress, _fdtAddress, VirtMemoryMap.KernelBase);
         LoadImage(VirtMemoryMap.BootRomBase, _rom);
+        LogLayout(firmware);
     }
+
+    /// <summary>--log-level information (and debug): what was built, for the user to check against their intent.</summary>
+    private void LogLayout((ulong Start, ulong End)? firmware)
+    {
+        if (_options.Log is not { } log) return;
+        log.Information("machine: virt, {Harts} hart(s) {Isa}, {Ram} of RAM at 0x{RamBase:x}{Mode}", Harts.Count, IsaString,
+            FormatSize(Ram.Size), Ram.Base, _options.Deterministic ? ", deterministic time (--icount)" : "");
+        string fw = _options.BiosPath ?? (_options.BiosImage is not null ? "RvEmu's built-in SBI firmware" : "none (the kernel runs in M-mode)");
+        log.Information(firmware is { } f ? "firmware: {Firmware} at 0x{Start:x}..0x{End:x}" : "firmware: {Firmware}", fw, firmware?.Start ?? 0, firmware?.End ?? 0);
+        if (_options.KernelPath is { } kernel)
+            log.Information("kernel: {Kernel} ({Format}), boot hart starts at 0x{Start:x}", kernel, KernelSymbols.Count > 0 || ElfImage.IsElf(kernel) ? "ELF" : "raw", _startAddress);
+        foreach (var v in _virtio)
+        {
+            if (v.Device is VirtioBlockDevice blk)
+                log.Information("drive: {Path} on {Slot} (virtio-mmio {Layout}), {Sectors} sectors, {Access}", blk.Image.Path, v.Name,
+                    v.Legacy ? "legacy" : "modern", blk.Image.Capacity, blk.Image.ReadOnly ? "read-only" : "read-write");
+        }
+        log.Information("device tree: {Bytes} bytes at 0x{Address:x}", DeviceTree.Length, _fdtAddress);
+        foreach (var (address, data) in _images)
+            log.Debug("memory: 0x{Start:x}..0x{End:x} loaded ({Bytes} bytes)", address, address + (ulong)data.Length, data.Length);
+        log.Debug("devices: test finisher 0x{Test:x}, CLINT 0x{Clint:x}, PLIC 0x{Plic:x} ({Sources} sources), UART 0x{Uart:x} (irq {UartIrq}), virtio-mmio 0x{Virtio:x} x{Slots} (irq {VirtioIrq}..)",
+            VirtMemoryMap.TestBase, VirtMemoryMap.ClintBase, VirtMemoryMap.PlicBase, VirtMemoryMap.PlicSources, VirtMemoryMap.UartBase,
+            VirtMemoryMap.UartIrq, VirtMemoryMap.VirtioBase, VirtMemoryMap.VirtioSlots, VirtMemoryMap.VirtioIrqBase);
+    }
+
+    /// <summary>Set when the kernel is not an ELF and was loaded as a raw binary: one line saying so (format, address, size).</summary>
+    public string? RawKernelNotice { get; private set; }
 
     /// <summary>Load an ELF or raw file; returns the physical span it occupies.</summary>
     private (ulong Start, ulong End) LoadFile(string path, ulong rawBase, out ulong? entry)
@@ -242,6 +275,8 @@ public sealed class VirtMachine : IMachineControl, IDisposable
             throw new LoadException($"{path}: does not fit in the {FormatSize(room)} of RAM from 0x{rawBase:x} (see --memory)");
         if (data.Length == 0) throw new LoadException($"{path}: file is empty");
         LoadImage(rawBase, data);
+        if (path == _options.KernelPath)
+            RawKernelNotice = $"{path}: not an ELF file: loaded as a raw binary at 0x{rawBase:x} ({data.Length} bytes)";
         entry = null;
         return (rawBase, rawBase + (ulong)data.Length);
     }
@@ -326,105 +361,6 @@ public sealed class VirtMachine : IMachineControl, IDisposable
     /// <summary>Guest-physical address of the device tree (the boot hart's a1).</summary>
     public ulong DeviceTreeAddress => _fdtAddress;
 
-    /// <summary>Run until the guest powers off or a limit is reached.</summary>
-    public RunResult Run()
-    {
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        var hart = Harts[0];
-        ulong limit = _options.MaxInstructions ?? ulong.MaxValue;
-        TimeSpan timeout = _options.Timeout ?? TimeSpan.MaxValue;
-        while (true)
-        {
-            // The limit counts steps, trapping ones included: a guest stuck taking exceptions (say, mtvec
-            // pointing at nothing) retires no instruction but must still be stopped.
-            if (_steps >= limit)
-                return Finish(ExitReason.InstructionLimit, 124, $"stopped after {_steps} instructions (--max-instructions)", started);
-            long chunk = (long)Math.Min((ulong)ChunkSize, limit - _steps);
-            _steps += (ulong)hart.Run(chunk);
-            PollDevices();
-            if (_exitRequested) return Finish(ExitReason.GuestExit, _exitCode, _exitMessage, started);
-            if (_resetRequested) ResetNow();
-            if (_stopRequested) return Finish(ExitReason.HostStop, 130, "stopped by the host", started);
-            if (started.Elapsed >= timeout)
-                return Finish(ExitReason.Timeout, 124, $"stopped after {timeout.TotalSeconds:0.###} s (--timeout)", started);
-            if (hart.WaitingForInterrupt) WaitForInterrupt(hart, started, timeout);
-        }
-    }
-
-    private void PollDevices()
-    {
-        foreach (var d in _polled) d.Poll();
-        foreach (var h in Harts) h.UpdateSstc();
-    }
-
-    /// <summary>WFI: sleep the host thread until the next timer deadline or a host event (input, stop).</summary>
-    private void WaitForInterrupt(Hart hart, System.Diagnostics.Stopwatch started, TimeSpan timeout)
-    {
-        while (hart.WaitingForInterrupt && !_exitRequested && !_stopRequested)
-        {
-            if (hart.InterruptWakesWfi) { hart.Wake(); return; }
-            ulong deadline = hart.NextTimerDeadline;
-            foreach (var d in _polled) deadline = Math.Min(deadline, d.NextDeadline);
-            if (Timer.Deterministic)
-            {
-                // No host input can arrive in a useful way: jump time to the deadline.
-                if (deadline == ulong.MaxValue) { _exitRequested = true; _exitCode = 125; _exitMessage = "hart waits in WFI with no interrupt that can wake it"; return; }
-                Timer.SkipTo(deadline);
-            }
-            else
-            {
-                TimeSpan wait = Timer.Until(deadline);
-                TimeSpan left = timeout == TimeSpan.MaxValue ? TimeSpan.MaxValue : timeout - started.Elapsed;
-                if (left <= TimeSpan.Zero) return;
-                if (wait > left) wait = left;
-                if (wait > TimeSpan.FromMilliseconds(100)) wait = TimeSpan.FromMilliseconds(100);
-                if (wait > TimeSpan.Zero) _hostEvent.WaitOne(wait);
-            }
-            PollDevices();
-        }
-    }
-
-    /// <summary>Wake the emulation thread (host input arrived). Safe from any thread.</summary>
-    public void SignalHostEvent() => _hostEvent.Set();
-
-    /// <summary>Ask the run loop to stop (Ctrl-C). Safe from any thread.</summary>
-    public void RequestStop()
-    {
-        _stopRequested = true;
-        _hostEvent.Set();
-    }
-
-    void IMachineControl.RequestExit(int exitCode, string reason)
-    {
-        if (_exitRequested) return;
-        _exitRequested = true;
-        _exitCode = exitCode;
-        _exitMessage = reason;
-        foreach (var h in Harts) h.RequestChunkEnd();
-    }
-
-    void IMachineControl.RequestReset()
-    {
-        _resetRequested = true;
-        foreach (var h in Harts) h.RequestChunkEnd();
-    }
-
-    private void ResetNow()
-    {
-        _resetRequested = false;
-        // A system reset reloads firmware, kernel and device tree, as QEMU does, so firmware that keeps
-        // boot-time state in its image starts afresh. Devices return to their reset state.
-        foreach (var (address, data) in _images) Bus.Load(address, data);
-        foreach (var h in Harts) h.Reset(VirtMemoryMap.BootRomBase);
-        foreach (var v in _virtio) v.Reset();
-        Clint.Reset();
-        Plic.Reset();
-        Uart.Reset();
-    }
-
-    private RunResult Finish(ExitReason reason, int code, string message, System.Diagnostics.Stopwatch started) =>
-        new(reason, code, message, Harts[0].InstructionsRetired, started.Elapsed);
-
     /// <summary>Words between begin_signature and end_signature, for RISCOF-style signature files.</summary>
     public IReadOnlyList<uint>? ReadSignature()
     {
@@ -447,5 +383,6 @@ public sealed class VirtMachine : IMachineControl, IDisposable
         Ram.Dispose();
         Rom.Dispose();
         _hostEvent.Dispose();
+        _resume.Dispose();
     }
 }

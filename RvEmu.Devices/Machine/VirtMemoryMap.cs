@@ -32,8 +32,16 @@ public static class VirtMemoryMap
     public const int RtcIrq = 11;
     /// <summary>virtio-mmio slot n raises source 1 + n.</summary>
     public const int VirtioIrqBase = 1;
-    /// <summary>Number of PLIC sources QEMU declares (riscv,ndev).</summary>
+    /// <summary>
+    /// Number of PLIC interrupt sources the device tree declares (riscv,ndev = 96, as QEMU 7.2's tree). The
+    /// binding and the PLIC spec number sources 1..ndev, so the PLIC implements source 96 too
+    /// (<see cref="PlicIds"/>); QEMU 7.2's PLIC stops at 95 and refuses source 96's registers, disagreeing
+    /// with its own tree. We follow the spec.
+    /// </summary>
     public const int PlicSources = 0x60;
+
+    /// <summary>Interrupt ids the PLIC has, counting the reserved id 0: sources 1..<see cref="PlicSources"/>.</summary>
+    public const int PlicIds = PlicSources + 1;
 
     public static ulong VirtioSlotBase(int slot) => VirtioBase + (ulong)slot * VirtioStride;
 }

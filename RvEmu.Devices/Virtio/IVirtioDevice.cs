@@ -35,8 +35,18 @@ public interface IVirtioDevice
     /// <summary>Write configuration bytes (the range lies within <see cref="ConfigSize"/>); read-only fields ignore writes.</summary>
     void WriteConfig(int offset, ReadOnlySpan<byte> source);
 
-    /// <summary>Device reset (status 0 or a machine reset): drop any request in progress.</summary>
+    /// <summary>
+    /// Device reset (status 0, legacy QueuePFN 0, or a machine reset): end every request in progress without
+    /// completing it to the driver (the rings are gone), as <see cref="StopQueue"/> does for each queue.
+    /// </summary>
     void Reset();
+
+    /// <summary>
+    /// Queue <paramref name="queueIndex"/> stops being used (disabled or moved): end its request in progress
+    /// without posting it. A device finishes the host side of a request it has started when stopping half-way
+    /// would leave the host in a worse state (a torn write), and otherwise cancels it.
+    /// </summary>
+    void StopQueue(int queueIndex);
 
     /// <summary>
     /// Consume available buffers of queue <paramref name="queueIndex"/> and push used ones. A device

@@ -5,7 +5,8 @@ namespace RvEmu.Devices.Virtio;
 
 /// <summary>
 /// virtio-blk (virtio 1.2 §5.2) over a raw <see cref="DiskImage"/>: one request queue; IN, OUT,
-/// FLUSH and GET_ID requests, anything else answered UNSUPP. A request is a 16-byte header
+/// FLUSH and GET_ID requests, anything else answered UNSUPP (type decoding as QEMU 7.2, see
+/// <see cref="Start"/>). A request is a 16-byte header
 /// (type, reserved, sector) in the readable part of a chain, data, and a status byte as the last
 /// writable byte; the split into descriptors is free (§2.7.4). Large transfers are done in steps
 /// of at most <see cref="BytesPerStep"/> so the hart keeps running; the transport resumes them.
@@ -19,8 +20,8 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IDisposable
     public const ulong FeatureBlockSize = 1UL << 6;
     public const ulong FeatureFlush = 1UL << 9;
 
-    // Request types and status values (§5.2.6).
-    public const uint TypeIn = 0, TypeOut = 1, TypeFlush = 4, TypeGetId = 8;
+    // Request types and status values (§5.2.6; SCSI_CMD, FLUSH_OUT and BARRIER from the legacy interface, §5.2.6.4).
+    public const uint TypeIn = 0, TypeOut = 1, TypeScsiCmd = 2, TypeFlush = 4, TypeGetId = 8, TypeBarrier = 0x8000_0000;
     public const byte StatusOk = 0, StatusIoError = 1, StatusUnsupported = 2;
 
     /// <summary>struct virtio_blk_req header: le32 type, le32 reserved, le64 sector.</summary>
@@ -99,7 +100,29 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IDisposable
     /// <summary>Every field we offer is read-only (writeback needs CONFIG_WCE, which is not offered).</summary>
     public void WriteConfig(int offset, ReadOnlySpan<byte> source) { }
 
-    public void Reset() => _current = null;
+    /// <summary>Device reset: the request in progress ends as in <see cref="StopQueue"/>.</summary>
+    public void Reset() => StopQueue(0);
+
+    /// <summary>
+    /// The queue goes away with a request half done. A write is finished on the image first, as QEMU drains
+    /// its in-flight requests (blk_drain) before a reset, so the disk never holds a torn write the guest
+    /// submitted whole; its data is still in the driver's buffers, which the driver cannot have reused before
+    /// getting them back. It is not acknowledged: the ring it came from is gone, and a write the driver never
+    /// saw complete may or may not have landed (§5.2.6). A read is cancelled: nothing more is written into
+    /// guest memory, which the driver may reuse at once.
+    /// </summary>
+    public void StopQueue(int queueIndex)
+    {
+        if (queueIndex != 0 || _current is not { } t) return;
+        _current = null;
+        while (!t.IsRead && t.Done < t.Length)
+        {
+            int n = (int)Math.Min(t.Length - t.Done, (ulong)_buffer.Length);
+            ulong fileOffset = t.FileOffset + t.Done;
+            if (!t.Chain.Read(HeaderSize + t.Done, _buffer.AsSpan(0, n)) || !HostIo(() => _image.Write(fileOffset, _buffer.AsSpan(0, n)))) return;
+            t.Done += (ulong)n;
+        }
+    }
 
     /// <summary>Receives one trace line per completed request; null when not tracing.</summary>
     public Action<BlockRequestTrace>? Trace { get; set; }
@@ -141,12 +164,18 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IDisposable
         ulong sector = BinaryPrimitives.ReadUInt64LittleEndian(header[8..]);
         _requestType = type;
         _requestSector = sector;
-        switch (type)
+        // As QEMU 7.2 (virtio_blk_handle_request): the OUT bit gives the direction and the legacy BARRIER flag
+        // is ignored (§5.2.6.4: legacy drivers may set it; nothing is reordered here anyway), so OUT|BARRIER
+        // is a write and the legacy FLUSH_OUT (5) a flush. SCSI_CMD and SCSI_CMD_OUT (legacy SCSI passthrough,
+        // never offered: VIRTIO_BLK_F_SCSI is not in our features) are UNSUPP, as on QEMU without scsi=on;
+        // QEMU also stores 255 in the SCSI header's errors field, which we leave alone (documented in README).
+        bool isWrite = (type & TypeOut) != 0;
+        switch (type & ~(TypeOut | TypeBarrier))
         {
-            case TypeIn:
+            case TypeIn when !isWrite:
                 Begin(chain, queue, isRead: true, sector, chain.WritableLength - 1);
                 break;
-            case TypeOut:
+            case TypeIn:
                 // §5.2.6.2: a read-only device fails every write and writes nothing.
                 if (_image.ReadOnly) Complete(chain, queue, StatusIoError, 0);
                 else Begin(chain, queue, isRead: false, sector, chain.ReadableLength - HeaderSize);
@@ -222,7 +251,8 @@ public sealed class VirtioBlockDevice : IVirtioDevice, IDisposable
 
     private static string RequestName(uint type) => type switch
     {
-        TypeIn => "IN", TypeOut => "OUT", TypeFlush => "FLUSH", TypeGetId => "GET_ID", _ => $"type {type}",
+        TypeIn => "IN", TypeOut => "OUT", TypeFlush => "FLUSH", TypeGetId => "GET_ID",
+        TypeOut | TypeBarrier => "OUT|BARRIER", TypeFlush | TypeOut => "FLUSH_OUT", _ => $"type {type}",
     };
 
     private static string StatusName(byte status) => status switch

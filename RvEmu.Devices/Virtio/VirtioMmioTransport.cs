@@ -17,6 +17,13 @@ public sealed class VirtioMmioTransport : IMmioDevice, IPolledDevice
     /// <summary>Legacy GuestPageSize and QueueAlign after reset: the 4 KiB page every known legacy driver writes anyway.</summary>
     public const uint DefaultPageSize = 4096;
 
+    /// <summary>
+    /// Bytes of the slot that answer: control registers and the configuration space up to 0x200, as QEMU
+    /// 7.2's virtio-mmio region (its device tree also says 0x1000). Accesses from here to the end of the
+    /// 4 KiB slot fault, as on QEMU.
+    /// </summary>
+    public const ulong WindowSize = 0x200;
+
     private sealed class QueueState(SplitVirtqueue ring)
     {
         public readonly SplitVirtqueue Ring = ring;
@@ -89,9 +96,14 @@ public sealed class VirtioMmioTransport : IMmioDevice, IPolledDevice
     /// <summary>Why the device is waiting for a reset after a guest error; null when it works.</summary>
     public string? BrokenReason => _brokenReason;
 
-    /// <summary>Device reset (status 0, or a machine reset): every register and queue back to its initial state.</summary>
+    /// <summary>
+    /// Device reset (status 0, or a machine reset): every register and queue back to its initial state. The
+    /// device first finishes or cancels the request in progress (<see cref="IVirtioDevice.Reset"/>), so nothing
+    /// of it outlives the queues.
+    /// </summary>
     public void Reset()
     {
+        _device?.Reset();
         _status = 0;
         _deviceFeaturesSel = _driverFeaturesSel = _queueSel = 0;
         _driverFeatures = 0;
@@ -110,20 +122,28 @@ public sealed class VirtioMmioTransport : IMmioDevice, IPolledDevice
         _interruptStatus = 0;
         UpdateIrq();
         _brokenReason = null;
-        _device?.Reset();
     }
 
+    // Access widths (README "Register access widths"). §4.2.2 says the driver MUST use 32-bit aligned accesses
+    // on the control registers and field-sized ones in the configuration space, and leaves the device's answer
+    // to anything else open, so we do what QEMU 7.2 does: an 8-byte access to the control registers is two
+    // 4-byte ones (low word first, as QEMU's memory core splits it), 1- and 2-byte ones read 0 and are
+    // ignored (an empty slot answers MagicValue, Version and VendorID at any width, as QEMU's); past the configuration space reads all ones; past the 0x200-byte window faults.
     public bool Read(ulong offset, int size, out ulong value)
     {
         value = 0;
+        if (offset >= WindowSize || (ulong)size > WindowSize - offset) return false;
         if (offset >= (ulong)VirtioMmioRegister.Config)
         {
             value = ReadConfig(offset - (ulong)VirtioMmioRegister.Config, size);
             return true;
         }
-        // §4.2.2: control registers are 32-bit only; like QEMU, other widths read as 0 rather than fault.
-        if (size != 4) return true;
-        value = ReadRegister((VirtioMmioRegister)offset);
+        if (size == 8)
+            value = ReadRegister((VirtioMmioRegister)offset) | (ulong)ReadRegister((VirtioMmioRegister)(offset + 4)) << 32;
+        else if (size == 4)
+            value = ReadRegister((VirtioMmioRegister)offset);
+        else if (_device is null)
+            value = ReadRegister((VirtioMmioRegister)offset) & ((1UL << (8 * size)) - 1); // QEMU answers an empty slot's identity at any width
         return true;
     }
 
@@ -173,6 +193,7 @@ public sealed class VirtioMmioTransport : IMmioDevice, IPolledDevice
 
     public bool Write(ulong offset, int size, ulong value)
     {
+        if (offset >= WindowSize || (ulong)size > WindowSize - offset) return false;
         if (_device is null) return true; // empty slot: writes ignored
         if (offset >= (ulong)VirtioMmioRegister.Config)
         {
@@ -185,8 +206,8 @@ public sealed class VirtioMmioTransport : IMmioDevice, IPolledDevice
             }
             return true;
         }
-        if (size != 4) return true;
-        WriteRegister((VirtioMmioRegister)offset, (uint)value);
+        if (size == 4 || size == 8) WriteRegister((VirtioMmioRegister)offset, (uint)value);
+        if (size == 8) WriteRegister((VirtioMmioRegister)(offset + 4), (uint)(value >> 32));
         return true;
     }
 
@@ -229,7 +250,7 @@ public sealed class VirtioMmioTransport : IMmioDevice, IPolledDevice
         switch (reg)
         {
             case VirtioMmioRegister.QueueReady:
-                if ((value & 1) == 0) q.Ready = false;
+                if ((value & 1) == 0) Deactivate(q);
                 else if (!q.Ready) Activate(q, q.Desc, q.Driver, q.Device);
                 return;
             case VirtioMmioRegister.QueueDescLow when !q.Ready: q.Desc = SetLow(q.Desc, value); return;
@@ -266,13 +287,16 @@ public sealed class VirtioMmioTransport : IMmioDevice, IPolledDevice
         if (q is null) return;
         if (pfn == 0)
         {
-            // §4.2.4: writing 0 tells the device the queue is no longer used.
-            q.Ready = false;
-            q.Pfn = 0;
-            q.Pending = false;
-            q.Ring.Reset();
+            // §4.2.4: writing 0 tells the device the queue is no longer used. QEMU 7.2 resets the whole device
+            // there (virtio_reset), and so do we: the request in progress ends with its queue. The page size
+            // is the transport's, not the device's, and survives (as QEMU's guest_page_shift).
+            uint pageSize = _guestPageSize;
+            Reset();
+            _guestPageSize = pageSize;
             return;
         }
+        // Moving a live queue: the request in progress belongs to the old ring and ends first.
+        Deactivate(q);
         // §2.7.2 legacy layout: descriptors at the page, the available ring right after them,
         // the used ring at the next QueueAlign boundary after the available ring (with used_event).
         ulong desc = (ulong)pfn * _guestPageSize;
@@ -280,6 +304,18 @@ public sealed class VirtioMmioTransport : IMmioDevice, IPolledDevice
         ulong used = AlignUp(avail + SplitVirtqueue.AvailRingBytes(q.Num), q.Align);
         q.Ring.Reset();
         if (Activate(q, desc, avail, used)) q.Pfn = pfn;
+    }
+
+    /// <summary>
+    /// The queue stops being used (modern QueueReady = 0, legacy QueuePFN moved): the device finishes or
+    /// cancels its request in progress there (<see cref="IVirtioDevice.StopQueue"/>), so a later notify can
+    /// never resume it against a ring the driver has reused. Nothing is posted to the old ring.
+    /// </summary>
+    private void Deactivate(QueueState q)
+    {
+        _device!.StopQueue(Array.IndexOf(_queues, q));
+        q.Ready = false;
+        q.Pending = false;
     }
 
     private bool Activate(QueueState q, ulong desc, ulong driver, ulong device)
@@ -305,8 +341,7 @@ public sealed class VirtioMmioTransport : IMmioDevice, IPolledDevice
         byte old = _status;
         byte status = (byte)(value & ~(byte)VirtioStatus.DeviceNeedsReset);
         if (_brokenReason is not null) status |= (byte)VirtioStatus.DeviceNeedsReset;
-        // §3.1.1 step 5-6: the device leaves FEATURES_OK clear when it cannot accept the driver's subset;
-        // a modern device needs VERSION_1 accepted (§6.1).
+        // §3.1.1 step 5-6: the device leaves FEATURES_OK clear when it cannot accept the driver's subset.
         bool setsFeaturesOk = (status & (byte)VirtioStatus.FeaturesOk) != 0 && (old & (byte)VirtioStatus.FeaturesOk) == 0;
         if (setsFeaturesOk && !FeaturesAcceptable()) status &= unchecked((byte)~(byte)VirtioStatus.FeaturesOk);
         _status = status;
@@ -316,8 +351,14 @@ public sealed class VirtioMmioTransport : IMmioDevice, IPolledDevice
             for (int i = 0; i < _queues.Length; i++) RunQueue(i);
     }
 
-    private bool FeaturesAcceptable() =>
-        (_driverFeatures & ~_offered) == 0 && (Legacy || (_driverFeatures & VirtioConstants.FeatureVersion1) != 0);
+    /// <summary>
+    /// The driver accepted only features we offer. VERSION_1 is not required of a modern driver: §6.1 says a
+    /// device "MAY fail to operate further if VIRTIO_F_VERSION_1 is not accepted", so accepting is allowed,
+    /// and QEMU 7.2 accepts (teaching kernels such as xv6 read and write only the low 32 feature bits of a
+    /// modern device and panic when FEATURES_OK does not stick). On RISC-V, little endian either way, such a
+    /// driver sees the same registers and rings.
+    /// </summary>
+    private bool FeaturesAcceptable() => (_driverFeatures & ~_offered) == 0;
 
     private void Notify(uint queueIndex)
     {

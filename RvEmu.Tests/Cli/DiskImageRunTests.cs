@@ -5,15 +5,15 @@ namespace RvEmu.Tests.Cli;
 /// <summary>
 /// Issue 5's rules for images that are odd but usable: a size that is not a multiple of 512 gets a
 /// warning, the capacity rounds down and the tail bytes are never touched; readonly=on never opens
-/// the image for writing. The bundled guest (rvemu run with no --kernel) tests the disk it is given:
-/// it reads sector 0, writes a pattern to the last sector, reads it back and restores it.
+/// the image for writing. The bundled guest (rvemu run with no --kernel) runs its read-only tour on the
+/// disk it is given (firmware/guest/README.md) and, stdin not being a terminal, powers off.
 /// </summary>
 [TestFixture]
 [Parallelizable(ParallelScope.Children)]
 [FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
 public sealed class DiskImageRunTests : CliTestBase
 {
-    private const string GuestPassed = "guest: all disk tests passed";
+    private const string GuestPassed = "guest: powering off";
 
     [Test]
     public void OddSizedImage_WarnsAndNeverTouchesTheTail()
@@ -31,8 +31,9 @@ public sealed class DiskImageRunTests : CliTestBase
             AssertNoStackTrace(r);
             Assert.That(r.StderrLines, Has.Some.Contains("512").And.Some.StartsWith("rvemu: "), "a warning names the sector size");
             Assert.That(r.StderrLines, Has.All.StartsWith("rvemu: "), r.ToString);
+            Assert.That(r.Stdout, Does.Contain("blk0: 2048 sectors"), "the capacity rounds down to whole sectors");
             Assert.That(File.ReadAllBytes(image), Is.EqualTo(original),
-                "the guest restores the last whole sector it tests, and the 100-byte tail is beyond the capacity");
+                "the tour only reads, and the 100-byte tail is beyond the capacity");
         });
     }
 
@@ -54,6 +55,28 @@ public sealed class DiskImageRunTests : CliTestBase
             {
                 Assert.That(r.ExitCode, Is.EqualTo(0), r.ToString);
                 Assert.That(r.Stdout, Does.Contain("read-only").And.Contain(GuestPassed), r.ToString);
+                AssertNoStackTrace(r);
+            });
+        }
+        before.AssertUnchanged();
+    }
+
+    [Test]
+    public void SnapshotDrive_GuestWritesAndReadsBack_ButTheFileIsNeverOpenedForWriting()
+    {
+        string image = WriteFile("snap.img", BundledFirmware.Disk);
+        File.SetLastWriteTimeUtc(image, new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc));
+        var before = ImageSnapshot.Take(image);
+
+        // A reader's lock held for the run: only an attach that never opens the file for writing succeeds.
+        using (new FileStream(image, FileMode.Open, FileAccess.Read, FileShare.Read))
+        {
+            var r = RvEmuProcess.Run("run", "--drive", $"file={image},snapshot=on");
+            Assert.Multiple(() =>
+            {
+                Assert.That(r.ExitCode, Is.EqualTo(0), r.ToString);
+                Assert.That(r.Stdout, Does.Not.Contain("read-only"), "the guest sees a writable disk");
+                Assert.That(r.Stdout, Does.Contain(GuestPassed), r.ToString);
                 AssertNoStackTrace(r);
             });
         }

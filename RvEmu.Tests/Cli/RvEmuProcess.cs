@@ -57,8 +57,28 @@ internal static class RvEmuProcess
         return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>Run <c>rvemu ARGS</c> to completion with <paramref name="input"/> written to its stdin (then left open).</summary>
+    public static CliResult RunWithInput(byte[] input, params string[] args)
+    {
+        using var p = Start(args, closeStdin: false);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.StandardInput.BaseStream.Write(input);
+        p.StandardInput.BaseStream.Flush();
+        if (!p.WaitForExit(DefaultTimeout))
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+            Assert.Fail($"rvemu {string.Join(' ', args)} still running after {DefaultTimeout.TotalSeconds} s\n{stdout.Result}\n{stderr.Result}");
+        }
+        p.WaitForExit();
+        return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
     /// <summary>Start <c>rvemu ARGS</c> with stdout/stderr redirected and stdin closed (the guest reads EOF).</summary>
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => Start(args, closeStdin: true);
+
+    private static Process Start(string[] args, bool closeStdin)
     {
         var psi = new ProcessStartInfo(DotnetLazy.Value)
         {
@@ -73,7 +93,7 @@ internal static class RvEmuProcess
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("RVEMU_DEBUG"); // it would add stack traces on internal errors
         var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
-        p.StandardInput.Close();
+        if (closeStdin) p.StandardInput.Close();
         return p;
     }
 }

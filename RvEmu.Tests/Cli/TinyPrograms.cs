@@ -72,7 +72,7 @@ internal static class TinyPrograms
         return image;
     }
 
-    private static byte[] Assemble(uint[] words)
+    internal static byte[] Assemble(uint[] words)
     {
         var bytes = new byte[words.Length * 4];
         for (int i = 0; i < words.Length; i++) BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(i * 4), words[i]);

@@ -1,5 +1,6 @@
 using RvEmu.Core.Bus;
 using RvEmu.Devices;
+using RvEmu.Devices.Machine;
 
 namespace RvEmu.Tests.Devices;
 
@@ -16,7 +17,7 @@ public sealed class PlicTests
     {
         // virt board, two harts: ctx 0 = hart 0 M, ctx 1 = hart 0 S, ctx 2 = hart 1 M, ctx 3 = hart 1 S.
         _ctx = Enumerable.Range(0, 4).Select(_ => new FakeIrqLine()).ToArray();
-        _plic = new Plic(_ctx, 0x60);
+        _plic = new Plic(_ctx); // the virt board's: riscv,ndev = 0x60 sources
     }
 
     private IMmioDevice Dev => _plic;
@@ -74,8 +75,30 @@ public sealed class PlicTests
         W(PriorityOf(0), 3);
         Assert.That(R(PriorityOf(0)), Is.EqualTo(0u));
         Assert.Throws<ArgumentOutOfRangeException>(() => _plic.Source(0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => _plic.Source(0x60));
-        Assert.That(R(PriorityOf(0x60)), Is.EqualTo(0u), "ids end at riscv,ndev - 1 in QEMU 7.2");
+        Assert.Throws<ArgumentOutOfRangeException>(() => _plic.Source(0x61));
+        Assert.That(R(PriorityOf(0x61)), Is.EqualTo(0u), "ids end at riscv,ndev");
+    }
+
+    /// <summary>
+    /// Issue 12: the device tree says riscv,ndev = 96, and the binding numbers sources 1..ndev, so source 96
+    /// exists: its priority holds a value, its enable bit (word 3, bit 0) and pending bit work, and it can be
+    /// claimed and completed. (QEMU 7.2 stops at 95 and disagrees with its own tree; we follow the spec.)
+    /// </summary>
+    [Test]
+    public void SourceNinetySix_TheLastOneTheTreeDeclares_Works()
+    {
+        Assert.That(VirtMemoryMap.PlicSources, Is.EqualTo(96));
+        W(PriorityOf(96), 5);
+        Assert.That(R(PriorityOf(96)), Is.EqualTo(5u));
+        W(EnableWord(0, 3), 1);
+        Assert.That(R(EnableWord(0, 3)), Is.EqualTo(1u));
+        _plic.Source(96).Set(true);
+        Assert.That(R(0x1000 + 4 * 3), Is.EqualTo(1u), "pending word 3 bit 0");
+        Assert.That(_ctx[0].Level, Is.True);
+        Assert.That(Claim(0), Is.EqualTo(96u));
+        _plic.Source(96).Set(false);
+        Complete(0, 96);
+        Assert.That(_ctx[0].Level, Is.False);
     }
 
     [Test]
@@ -250,7 +273,7 @@ public sealed class PlicTests
     {
         Raise(10, 1);
         Assert.That(Claim(0), Is.EqualTo(10u));
-        Complete(0, 0x60);
+        Complete(0, 0x61);
         Complete(0, 0);
         Assert.That(Claim(0), Is.EqualTo(0u));
     }
@@ -271,7 +294,9 @@ public sealed class PlicTests
         W(EnableWord(0, 2), 0xffff_ffff);
         Assert.That(R(EnableWord(0, 2)), Is.EqualTo(0xffff_ffffu));
         W(EnableWord(0, 3), 0xffff_ffff);
-        Assert.That(R(EnableWord(0, 3)), Is.EqualTo(0u), "96 ids fill three words");
+        Assert.That(R(EnableWord(0, 3)), Is.EqualTo(1u), "word 3 has only source 96; bits of ids that do not exist stay 0");
+        W(EnableWord(0, 4), 0xffff_ffff);
+        Assert.That(R(EnableWord(0, 4)), Is.EqualTo(0u), "97 ids fill four words");
         W(EnableWord(4, 0), 0xffff_ffff);
         Assert.That(R(EnableWord(4, 0)), Is.EqualTo(0u), "there is no context 4");
         Assert.That(R(Threshold(4)), Is.EqualTo(0u));

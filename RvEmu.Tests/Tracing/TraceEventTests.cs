@@ -318,6 +318,20 @@ public sealed class TraceEventTests
         Assert.That(trace.Json[2].GetProperty("Level").GetString(), Is.EqualTo("Warning"));
     }
 
+    /// <summary>Issue 12: the value of an MMIO access is shown at the access's width, not as the 64-bit register the bus carried.</summary>
+    [TestCase(1, 0xffff_ffff_ffff_ff80UL, "0x80")]
+    [TestCase(2, 0xffff_ffff_ffff_8001UL, "0x8001")]
+    [TestCase(4, 0xffff_ffff_8000_0001UL, "0x80000001")]
+    [TestCase(8, 0xffff_ffff_8000_0001UL, "0xffffffff80000001")]
+    public void MmioValue_IsMaskedToTheAccessWidth(int size, ulong value, string shown)
+    {
+        using var trace = new TraceCapture(TraceEvents.Mmio);
+        var bus = new PhysicalBus { Observer = trace.Log };
+        bus.AddDevice(0x1000_0000, 0x100, new ReadOnlyIdDevice());
+        bus.Write(0x1000_0000, size, value);
+        Assert.That(trace.Lines[0], Is.EqualTo($"mmio: idreg+0x0 ID write {size} {shown} (fault)"));
+    }
+
     // ---- the bundled guest: virtio and SBI ----
 
     private static TraceCapture RunBundledGuest(TraceEvents events)
@@ -335,6 +349,8 @@ public sealed class TraceEventTests
                 BiosImage = BundledFirmware.Sbi,
                 KernelPath = kernel,
                 Drives = new[] { new DriveOptions { Path = disk } },
+                // firmware/guest/README.md: shell commands from the kernel command line.
+                Bootargs = "cat hello.txt; write note.txt traced; poweroff",
                 Deterministic = true,
                 MaxInstructions = 200_000_000,
             });
@@ -352,9 +368,9 @@ public sealed class TraceEventTests
     {
         using var trace = RunBundledGuest(TraceEvents.Virtio);
         // The drive takes the highest free slot, virtio7 (QEMU's order). The guest's first requests
-        // (firmware/guest/README.md): GET_ID (20 bytes, virtio 1.2 §5.2.6), then sector 0 (512 bytes),
-        // then sectors 1..8 in one request; each completion raises InterruptStatus bit 0, the used
-        // buffer notification (virtio 1.2 §4.2.2).
+        // (firmware/guest/README.md): GET_ID (20 bytes, virtio 1.2 §5.2.6), then sector 0 (the FAT boot
+        // sector, 512 bytes); each completion raises InterruptStatus bit 0, the used buffer notification
+        // (virtio 1.2 §4.2.2).
         Assert.That(trace.Lines.Take(7), Is.EqualTo(new[]
         {
             "virtio: virtio7: notify queue 0",
@@ -365,8 +381,11 @@ public sealed class TraceEventTests
             "virtio: virtio7: interrupt raised (InterruptStatus 0x1)",
             "virtio: virtio7: notify queue 0",
         }));
-        Assert.That(trace.Lines, Does.Contain("virtio: virtio7: virtio-blk: request IN sector 1 length 4096 status OK"));
-        Assert.That(trace.Lines, Does.Contain("virtio: virtio7: virtio-blk: request OUT sector 2047 length 512 status OK"), "the write test on the last sector");
+        // The bundled disk (firmware/guest/mkdisk.sh): FAT12, data from sector 37, 4 sectors per cluster;
+        // hello.txt is cluster 3 (sector 41), note.txt the first free one, cluster 11 (sector 73).
+        Assert.That(trace.Lines, Does.Contain("virtio: virtio7: virtio-blk: request IN sector 41 length 512 status OK"), "cat hello.txt");
+        Assert.That(trace.Lines, Does.Contain("virtio: virtio7: virtio-blk: request OUT sector 73 length 512 status OK"), "write note.txt");
+        Assert.That(trace.Lines, Does.Contain("virtio: virtio7: virtio-blk: request FLUSH sector 0 length 0 status OK"), "the write ends with FLUSH");
         var request = trace.Json[4].GetProperty("Properties");
         Assert.That(request.GetProperty("Device").GetString(), Is.EqualTo("virtio7"));
         Assert.That(request.GetProperty("Request").GetString(), Is.EqualTo("IN"));

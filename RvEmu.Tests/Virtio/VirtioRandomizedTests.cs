@@ -158,6 +158,18 @@ public class VirtioRandomizedTests
         };
     }
 
+    /// <summary>
+    /// What QEMU 7.2 (and so RvEmu) makes of a request type: the OUT bit is the direction, the legacy BARRIER
+    /// flag is ignored, so 5 (FLUSH_OUT) is a flush and 0x8000_0001 a write; anything else is unsupported.
+    /// </summary>
+    private static uint Kind(uint type) => (type & ~(TypeOut | 0x8000_0000u)) switch
+    {
+        TypeIn => (type & TypeOut) != 0 ? TypeOut : TypeIn,
+        TypeFlush => TypeFlush,
+        TypeGetId => TypeGetId,
+        _ => uint.MaxValue,
+    };
+
     /// <summary>Lay one request in memory with a random split into descriptors; returns what the device must answer.</summary>
     private Expect? BuildRequest(ref int freeDescriptors)
     {
@@ -169,16 +181,17 @@ public class VirtioRandomizedTests
             < 90 => TypeGetId,
             _ => new uint[] { 2, 3, 5, 11, 13, 0x8000_0000, (uint)_rng.Next() }[_rng.Next(7)],
         };
+        uint kind = Kind(type);
         ulong sector = RandomSector();
         int dataLength = _rng.Next(17) * 512;
         if (_rng.Next(20) == 0) dataLength += _rng.Next(1, 512);
-        if (type == TypeFlush) dataLength = 0;
-        if (type == TypeGetId) dataLength = _rng.Next(1, 40);
+        if (kind == TypeFlush) dataLength = 0;
+        if (kind == TypeGetId) dataLength = _rng.Next(1, 40);
 
-        bool isOut = type == TypeOut;
+        bool isOut = kind == TypeOut;
         byte[] outData = isOut ? TempImage.Pattern(dataLength, _rng.Next()) : [];
         int readableLength = 16 + outData.Length;
-        int writableLength = (isOut || type == TypeFlush ? _rng.Next(4) : dataLength) + 1;
+        int writableLength = (isOut || kind == TypeFlush ? _rng.Next(4) : dataLength) + 1;
 
         bool indirect = Negotiated(FeatureIndirectDesc) && _rng.Next(3) == 0;
         int maxPieces = Math.Min((int)_rig.QueueSize, 8);
@@ -196,7 +209,7 @@ public class VirtioRandomizedTests
         byte[]? data = null;
         ulong count = (ulong)dataLength / 512;
         bool rangeOk = dataLength % 512 == 0 && sector <= Capacity && count <= Capacity - sector;
-        switch (type)
+        switch (kind)
         {
             case TypeIn:
                 status = rangeOk ? StatusOk : StatusIoError;

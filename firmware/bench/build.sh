@@ -12,4 +12,8 @@ for w in integer branchy memory; do
     $CC $CFLAGS $LDFLAGS -o "$w.elf" start.o "$w.o"
     rm -f "$w.o"
 done
-rm -f start.o
+# Multi-hart workload: its own entry (a stack per hart) and the shared FDT hart counter.
+$CC $CFLAGS -c -o start-smp.o start-smp.S
+$CC $CFLAGS -I ../common -c -o parallel.o parallel.c
+$CC $CFLAGS $LDFLAGS -o parallel.elf start-smp.o parallel.o
+rm -f start.o start-smp.o parallel.o

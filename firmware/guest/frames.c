@@ -1,10 +1,11 @@
-/* One bit per 4 KiB frame (1 = used); first-fit search for contiguous runs. The
- * kernel runs with satp = Bare, so an allocated frame's address is both the pointer
- * the CPU uses and the physical address a DMA device is given. */
+/* One bit per 4 KiB frame (1 = used); first-fit search for contiguous runs. Frames are
+ * physical addresses: the kernel reaches one through the linear map (mm.h), a device is
+ * given the physical address itself (hal.c). */
 #include "frames.h"
 
 #include <stdbool.h>
 
+#include "mm.h"
 #include "string.h"
 
 static uint64_t bitmap[FRAMES_MAX / 64];
@@ -45,10 +46,10 @@ void frames_reserve(uint64_t rbase, uint64_t size)
     }
 }
 
-void *frames_alloc(size_t count)
+uint64_t frames_alloc(size_t count)
 {
     if (count == 0)
-        return NULL;
+        return 0;
     size_t run = 0;
     for (size_t i = 0; i < nframes; i++) {
         run = used(i) ? 0 : run + 1;
@@ -57,17 +58,16 @@ void *frames_alloc(size_t count)
             for (size_t j = first; j <= i; j++)
                 set_used(j);
             nfree -= count;
-            void *p = (void *)(uintptr_t)(base + first * FRAME_SIZE);
-            memset(p, 0, count * FRAME_SIZE);
-            return p;
+            uint64_t pa = base + first * FRAME_SIZE;
+            memset(linear_va(pa), 0, count * FRAME_SIZE);
+            return pa;
         }
     }
-    return NULL;
+    return 0;
 }
 
-void frames_free(void *p, size_t count)
+void frames_free(uint64_t a, size_t count)
 {
-    uint64_t a = (uint64_t)(uintptr_t)p;
     if (a < base || (a - base) % FRAME_SIZE != 0)
         return;
     size_t first = (size_t)((a - base) / FRAME_SIZE);

@@ -5,15 +5,15 @@
 #include <stdint.h>
 
 /* Exit codes, written to the test finisher as (code << 16) | 0x3333 so that QEMU
- * (and RvEmu) exit with this status. 0 means success (SBI shutdown). */
+ * (and RvEmu) exit with this status. 0 means success (SBI shutdown). The bench command
+ * also returns the others to say why it stopped (it does not end the run). */
 #define EXIT_OK 0
-#define EXIT_INTERNAL 1     /* unexpected trap or internal error */
+#define EXIT_INTERNAL 1     /* a kernel trap, or an internal error */
 #define EXIT_FDT 2          /* FDT unusable or missing memory/timebase/PLIC */
-#define EXIT_NO_DISK 3      /* no virtio-blk device found */
-#define EXIT_VIRTIO_INIT 4  /* bad virtio header, feature negotiation or queue setup */
-#define EXIT_TIMEOUT 5      /* a request never completed (no interrupt) */
-#define EXIT_IO_STATUS 6    /* a request completed with an unexpected status or length */
-#define EXIT_DATA 7         /* data read back differs from what was expected */
+#define EXIT_VIRTIO_INIT 4  /* bench: the queue cannot hold a request */
+#define EXIT_TIMEOUT 5      /* bench: a request never completed (no interrupt) */
+#define EXIT_IO_STATUS 6    /* bench: a request completed with an unexpected status or length */
+#define EXIT_DATA 7         /* bench: an empty disk */
 #define EXIT_NO_MEMORY 8    /* the frame allocator ran out */
 
 /* Wait this long for one request before declaring a timeout. */

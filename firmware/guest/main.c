@@ -1,28 +1,42 @@
-/* RvEmu bundled guest: a small S-mode kernel that reads the FDT, brings up every
- * virtio-blk device it finds on virtio-mmio and tests it with interrupt-driven
- * requests. It is RvEmu's demo and end-to-end test, and runs unmodified on QEMU's
- * virt board (see README.md). */
+/* RvEmu bundled guest: a small S-mode teaching kernel. In the order it boots:
+ *   start.S   turns Sv39 on with a boot page table and jumps to the kernel's virtual address
+ *   main      reads the FDT (platform.c), hands the free RAM to the frame allocator
+ *             (frames.c), builds the real page table (mm.c) and moves onto a kernel stack
+ *             made of frames with a guard page below it
+ *   kernel_main  PLIC and traps (trap.c), UART input (uart.c), virtio-blk devices through
+ *             the hal (hal.c, virtio.c, virtio_blk.c), the FAT file system on a block cache
+ *             (bcache.c, fat.c), then the shell (shell.c) with the commands from the
+ *             kernel command line.
+ * It runs unmodified on QEMU's virt board (see README.md). */
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include "bcache.h"
 #include "console.h"
-#include "disktest.h"
+#include "fat.h"
 #include "frames.h"
 #include "guest.h"
+#include "hal.h"
+#include "kernel.h"
+#include "mm.h"
 #include "platform.h"
 #include "plic.h"
-#include "readbench.h"
 #include "riscv.h"
 #include "sbi.h"
+#include "shell.h"
 #include "trap.h"
+#include "uart.h"
 #include "virtio_blk.h"
 
 extern char __image_start[], __image_end[];
 
 #define FINISHER_FALLBACK 0x100000UL
 #define FINISHER_FAIL 0x3333U
+#define FINISHER_PASS 0x5555U
+/* Kernel stack: 16 KiB of frames (mm_alloc_stack), one guard page below. */
+#define KERNEL_STACK_PAGES 4
 
-static struct virtio_blk blks[MAX_VIRTIO];
+struct kernel kernel;
 
 uint64_t ticks_to_us(uint64_t ticks) { return plat.timebase ? ticks * 1000000 / plat.timebase : 0; }
 
@@ -30,8 +44,7 @@ uint64_t ms_to_ticks(uint64_t ms) { return plat.timebase * ms / 1000; }
 
 void guest_exit(int code)
 {
-    /* A second call means the first one trapped (e.g. no device at the fallback
-     * finisher address): skip straight to the SBI calls. */
+    /* A second call means the first one trapped: skip straight to the SBI calls. */
     static volatile bool exiting;
     bool again = exiting;
     exiting = true;
@@ -40,11 +53,17 @@ void guest_exit(int code)
         sbi_shutdown(1);
     } else if (code == EXIT_OK) {
         sbi_shutdown(0); /* SRST shutdown, no reason */
+        /* Still here: the firmware has no reset driver. Power off through the finisher. */
+        uint64_t va = plat.has_finisher ? mm_mmio_va(plat.finisher) : 0;
+        if (va != 0)
+            mmio_write32((uintptr_t)va, FINISHER_PASS);
     } else {
-        /* SiFive test finisher: (code << 16) | 0x3333 = fail with `code`; QEMU exits
-         * with that status. */
-        uintptr_t finisher = plat.has_finisher ? (uintptr_t)plat.finisher : FINISHER_FALLBACK;
-        mmio_write32(finisher, ((uint32_t)code << 16) | FINISHER_FAIL);
+        /* SiFive test finisher: (code << 16) | 0x3333 = fail with `code`; QEMU exits with
+         * that status. Before the page table maps it (an early failure), only SBI is left. */
+        uint64_t finisher = plat.has_finisher ? plat.finisher : FINISHER_FALLBACK;
+        uint64_t va = mm_mmio_va(finisher);
+        if (va != 0)
+            mmio_write32((uintptr_t)va, ((uint32_t)code << 16) | FINISHER_FAIL);
         sbi_shutdown(1); /* SRST reason: system failure */
     }
     for (;;)
@@ -79,26 +98,28 @@ static void print_sbi(void)
 
 /* Frames: RAM of the bank holding the kernel, from the end of the image on, less every
  * reserved range (firmware, FDT blob, memreserve, /reserved-memory). */
-static void setup_memory(void)
+static void setup_frames(void)
 {
-    uint64_t start = (uintptr_t)__image_end, end = 0;
+    uint64_t start = linear_pa(__image_end), end = 0;
     for (int i = 0; i < plat.mem_count; i++) {
         if (start >= plat.mem[i].base && start < plat.mem[i].base + plat.mem[i].size)
             end = plat.mem[i].base + plat.mem[i].size;
     }
     if (end == 0)
-        guest_fail(EXIT_FDT, "the kernel at %p is not inside any memory node", (void *)__image_start);
+        guest_fail(EXIT_FDT, "the kernel at pa 0x%lx is not inside any memory node",
+                   (unsigned long)linear_pa(__image_start));
     frames_init(start, end);
     for (int i = 0; i < plat.reserved_count; i++)
         frames_reserve(plat.reserved[i].base, plat.reserved[i].size);
     if ((end - start) / FRAME_SIZE > FRAMES_MAX)
-        kprintf("mem: managing only the first %lu MiB after the kernel\n", (unsigned long)(FRAMES_MAX * FRAME_SIZE >> 20));
-    kprintf("mem: kernel 0x%lx..0x%lx; %lu free frames (%lu KiB) from 0x%lx\n", (unsigned long)(uintptr_t)__image_start,
-            (unsigned long)(uintptr_t)__image_end, (unsigned long)frames_free_count(),
+        kprintf("frames: managing only the first %lu MiB after the kernel\n",
+                (unsigned long)(FRAMES_MAX * FRAME_SIZE >> 20));
+    kprintf("frames: kernel image pa 0x%lx..0x%lx; %lu free frames (%lu KiB) from pa 0x%lx\n",
+            (unsigned long)linear_pa(__image_start), (unsigned long)start, (unsigned long)frames_free_count(),
             (unsigned long)(frames_free_count() * FRAME_SIZE / 1024), (unsigned long)frames_start());
 }
 
-static const char *device_name(uint32_t id)
+const char *virtio_device_name(uint32_t id)
 {
     switch (id) {
     case 0: return "empty";
@@ -117,65 +138,91 @@ static const char *device_name(uint32_t id)
     }
 }
 
-/* Reads each virtio-mmio header, lists it, and collects the block devices. */
-static int scan_virtio(void)
+/* Reads each virtio-mmio header and collects the block devices. */
+static void scan_virtio(void)
 {
-    int nblk = 0;
     for (int i = 0; i < plat.virtio_count; i++) {
         const struct virtio_node *v = &plat.virtio[i];
-        struct virtio_dev dev = { 0 };
+        struct virtio_dev *dev = &kernel.virtio[i];
         const char *why;
-        if (!virtio_probe_header(&dev, (uintptr_t)v->base, v->irq, &why))
-            guest_fail(EXIT_VIRTIO_INIT, "virtio-mmio at 0x%lx: %s (magic 0x%x, version %u)", (unsigned long)v->base,
-                       why, virtio_read32(&dev, VIRTIO_MMIO_MAGIC), virtio_read32(&dev, VIRTIO_MMIO_VERSION));
-        kprintf("virtio-mmio@0x%lx irq %u: version %u (%s), device id %u (%s)", (unsigned long)v->base, v->irq,
-                dev.version, dev.version == 1 ? "legacy" : "modern", dev.device_id, device_name(dev.device_id));
-        if (dev.device_id)
-            kprintf(", vendor 0x%x", dev.vendor_id);
-        kprintf("\n");
-        if (dev.device_id == VIRTIO_ID_BLOCK)
-            blks[nblk++].dev = dev;
+        if (!virtio_probe_header(dev, v->base, v->irq, &why)) {
+            kprintf("virtio-mmio@0x%lx: %s, skipped\n", (unsigned long)v->base, why);
+            continue;
+        }
+        if (dev->device_id == 0)
+            continue;
+        kprintf("virtio-mmio@0x%lx irq %u: version %u (%s), device id %u (%s), vendor 0x%x\n", (unsigned long)v->base,
+                v->irq, dev->version, dev->version == 1 ? "legacy" : "modern", dev->device_id,
+                virtio_device_name(dev->device_id), dev->vendor_id);
+        if (dev->device_id == VIRTIO_ID_BLOCK && kernel.nblk < MAX_VIRTIO)
+            kernel.blks[kernel.nblk++].dev = *dev;
     }
-    return nblk;
 }
 
-void main(uint64_t hartid, const void *fdt)
+static void bring_up_disks(void)
+{
+    for (int i = 0; i < kernel.nblk; i++) {
+        struct virtio_blk *blk = &kernel.blks[i];
+        const char *why;
+        kprintf("blk%d: %s virtio-mmio at pa 0x%lx (va 0x%lx), PLIC source %u\n", i,
+                virtio_is_legacy(&blk->dev) ? "legacy" : "modern", (unsigned long)blk->dev.base_pa,
+                (unsigned long)blk->dev.base, blk->dev.irq);
+        if (!blk_init(blk, i, &why)) {
+            kprintf("blk%d: %s: not used\n", i, why);
+            blk->capacity = 0;
+            continue;
+        }
+        blk_read_serial(blk);
+        kprintf("blk%d: %lu sectors (%lu KiB)%s, serial \"%s\"\n", i, (unsigned long)blk->capacity,
+                (unsigned long)(blk->capacity / 2), blk->read_only ? ", read-only" : "", blk->serial);
+    }
+    if (kernel.nblk == 0) {
+        kprintf("guest: no virtio-blk device found (add -drive file=DISK,format=raw,id=hd0,if=none "
+                "-device virtio-blk-device,drive=hd0)\n");
+        return;
+    }
+    if (!bcache_init(&kernel.blks[0]))
+        guest_fail(EXIT_NO_MEMORY, "no memory for the block cache");
+    int err = fat_mount();
+    if (err == FAT_OK)
+        kprintf("fat: blk0: FAT%d, volume \"%s\" id %04x-%04x, %u clusters of %u bytes\n", fat.type, fat.label,
+                fat.volume_id >> 16, fat.volume_id & 0xffff, fat.clusters, fat.sectors_per_cluster * 512);
+    else if (err == FAT_EIO)
+        kprintf("fat: blk0: reading the boot sector failed: %s\n", blk_status_name(bcache_last_status));
+    else
+        kprintf("fat: blk0: %s\n", fat_strerror(err));
+}
+
+/* Runs on the frame-allocated kernel stack (see main). */
+static void kernel_main(void)
+{
+    kprintf("mm: now on the kernel stack, sp = 0x%lx\n", (unsigned long)(uintptr_t)__builtin_frame_address(0));
+    plic_init((uintptr_t)phys_to_virt(plat.plic_base), plat.plic_ndev, plat.plic_context);
+    trap_init();
+    uart_init();
+    scan_virtio();
+    bring_up_disks();
+    shell_run(plat.bootargs);
+}
+
+void main(uint64_t hartid, uint64_t fdt_pa)
 {
     sbi_init();
-    kprintf("\nRvEmu guest: S-mode test kernel, hart %lu, FDT at %p\n", (unsigned long)hartid, fdt);
+    kprintf("\nRvEmu guest: a small Sv39 teaching kernel, hart %lu, FDT at pa 0x%lx\n", (unsigned long)hartid,
+            (unsigned long)fdt_pa);
     print_sbi();
-    platform_probe(hartid, fdt);
-    setup_memory();
-    plic_init(plat.plic_base, plat.plic_ndev, plat.plic_context);
-    trap_init();
-
-    int nblk = scan_virtio();
-    if (nblk == 0)
-        guest_fail(EXIT_NO_DISK, "no virtio-blk device found (add -drive file=DISK,format=raw,id=hd0,if=none "
-                                 "-device virtio-blk-device,drive=hd0)");
-    /* Throughput mode: every device is brought up as usual, then blk0 is read end to
-     * end instead of being tested (no writes: the disk may be any image). */
-    bool bench = bootargs_has("readbench");
-    for (int i = 0; i < nblk; i++) {
-        struct virtio_blk *blk = &blks[i];
-        const char *why;
-        kprintf("blk%d: %s virtio-mmio at 0x%lx, PLIC source %u\n", i, virtio_is_legacy(&blk->dev) ? "legacy" : "modern",
-                (unsigned long)blk->dev.base, blk->dev.irq);
-        if (!blk_init(blk, i, &why))
-            guest_fail(EXIT_VIRTIO_INIT, "blk%d: %s", i, why);
-        if (bench)
-            continue;
-        int r = disk_test(blk);
-        if (r != EXIT_OK)
-            guest_fail(r, "blk%d: disk test failed", i);
-    }
-    if (bench) {
-        int r = read_bench(&blks[0]);
-        if (r != EXIT_OK)
-            guest_fail(r, "blk0: readbench failed");
-    }
-    kprintf("guest: timer interrupts %lu, external interrupts %lu (spurious %lu)\n", (unsigned long)trap_stats.timer,
-            (unsigned long)trap_stats.external, (unsigned long)trap_stats.spurious);
-    kprintf(bench ? "guest: readbench done\n" : "guest: all disk tests passed\n");
-    guest_exit(EXIT_OK);
+    kprintf("mm: start.S turned Sv39 on with a boot table; main runs at va %p\n", (void *)main);
+    platform_probe(hartid, linear_va(fdt_pa));
+    setup_frames();
+    mm_init();
+    uint64_t lo, top = mm_alloc_stack(KERNEL_STACK_PAGES, &lo);
+    if (top == 0)
+        guest_fail(EXIT_NO_MEMORY, "no frames for the kernel stack");
+    mm_stack_lo = lo;
+    mm_stack_hi = top;
+    kprintf("mm: kernel stack va 0x%lx..0x%lx from %d frames, guard page va 0x%lx..0x%lx unmapped\n",
+            (unsigned long)lo, (unsigned long)top, KERNEL_STACK_PAGES, (unsigned long)(lo - PAGE_SIZE),
+            (unsigned long)lo);
+    kernel.boot_ticks = rdtime();
+    run_on_stack(top, kernel_main);
 }

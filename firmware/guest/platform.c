@@ -1,10 +1,12 @@
 /* Reads the boot FDT: model, memory, reservations, timebase, PLIC (and the boot hart's
- * S-mode context in it), the test finisher and every virtio,mmio node. */
+ * S-mode context in it), the UART, the test finisher and every virtio,mmio node. The
+ * blob is read through the boot linear map (start.S); every address kept is physical. */
 #include "platform.h"
 
 #include "console.h"
 #include "fdt.h"
 #include "guest.h"
+#include "mm.h"
 #include "string.h"
 
 struct platform plat;
@@ -75,7 +77,7 @@ static void find_reserved(void)
         add_reserved(start, end - start);
         kprintf("fdt: initrd 0x%lx..0x%lx\n", (unsigned long)start, (unsigned long)end);
     }
-    add_reserved(fdt_address(), fdt_totalsize());
+    add_reserved(linear_pa((const void *)fdt_address()), fdt_totalsize());
 }
 
 /* The cpu node whose reg is `hartid` (DT spec §3.8), or -1. */
@@ -138,8 +140,7 @@ static void find_plic(int cpu)
     plat.plic_node = fdt_next_compatible(-1, "riscv,plic0");
     if (plat.plic_node < 0)
         plat.plic_node = fdt_next_compatible(-1, "sifive,plic-1.0.0");
-    uint64_t size;
-    if (plat.plic_node < 0 || fdt_reg(plat.plic_node, 0, &plat.plic_base, &size) != 0)
+    if (plat.plic_node < 0 || fdt_reg(plat.plic_node, 0, &plat.plic_base, &plat.plic_size) != 0)
         guest_fail(EXIT_FDT, "no PLIC (riscv,plic0 / sifive,plic-1.0.0) in the FDT");
     if (!fdt_getprop_u32(plat.plic_node, "riscv,ndev", &plat.plic_ndev) || plat.plic_ndev == 0 || plat.plic_ndev > 1023)
         guest_fail(EXIT_FDT, "PLIC has no usable riscv,ndev");
@@ -156,12 +157,28 @@ static void find_finisher(void)
     int n = fdt_next_compatible(-1, "sifive,test0");
     if (n < 0)
         n = fdt_next_compatible(-1, "sifive,test1");
-    uint64_t size;
-    plat.has_finisher = n >= 0 && fdt_reg(n, 0, &plat.finisher, &size) == 0;
+    plat.has_finisher = n >= 0 && fdt_reg(n, 0, &plat.finisher, &plat.finisher_size) == 0;
     if (plat.has_finisher)
         kprintf("fdt: test finisher (sifive,test0) at 0x%lx\n", (unsigned long)plat.finisher);
     else
         kprintf("fdt: no sifive,test0 node; failures will use 0x100000\n");
+}
+
+/* The console UART (ns16550a on virt), for input by interrupt; output goes through SBI. */
+static void find_uart(void)
+{
+    int n = fdt_next_compatible(-1, "ns16550a");
+    if (n < 0)
+        n = fdt_next_compatible(-1, "ns16550");
+    plat.has_uart = n >= 0 && fdt_reg(n, 0, &plat.uart_base, &plat.uart_size) == 0 &&
+                    fdt_interrupt(n, 0, &plat.uart_irq) && plat.uart_irq != 0 && plat.uart_irq <= plat.plic_ndev;
+    uint32_t shift = 0;
+    if (plat.has_uart && fdt_getprop_u32(n, "reg-shift", &shift) && shift != 0)
+        plat.has_uart = false; /* byte-spaced registers only (as on virt) */
+    if (plat.has_uart)
+        kprintf("fdt: UART (ns16550a) at 0x%lx, PLIC source %u\n", (unsigned long)plat.uart_base, plat.uart_irq);
+    else
+        kprintf("fdt: no usable ns16550a UART: no console input\n");
 }
 
 static void find_virtio(void)
@@ -245,5 +262,6 @@ void platform_probe(uint64_t hartid, const void *fdt)
         guest_fail(EXIT_FDT, "no /cpus node for hart %lu", (unsigned long)hartid);
     find_timebase(cpus, cpu);
     find_plic(cpu);
+    find_uart();
     find_virtio();
 }

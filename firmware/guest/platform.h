@@ -30,12 +30,18 @@ struct platform {
     struct range reserved[MAX_RESERVED]; /* memreserve, /reserved-memory, the FDT itself */
     int reserved_count;
     uint64_t plic_base;
+    uint64_t plic_size;
     uint32_t plic_ndev;          /* riscv,ndev: sources are 1..ndev */
     uint32_t plic_context;       /* S-mode context of the boot hart */
     bool plic_context_from_fdt;  /* false: assumed 2*hart+1 (QEMU virt layout) */
     int plic_node;
     bool has_finisher;
     uint64_t finisher;
+    uint64_t finisher_size;
+    bool has_uart;
+    uint64_t uart_base;
+    uint64_t uart_size;
+    uint32_t uart_irq;
     struct virtio_node virtio[MAX_VIRTIO];
     int virtio_count;
     const char *bootargs;        /* /chosen/bootargs, "" when absent */

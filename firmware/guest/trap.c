@@ -4,6 +4,7 @@
 
 #include "console.h"
 #include "guest.h"
+#include "mm.h"
 #include "plic.h"
 #include "riscv.h"
 #include "sbi.h"
@@ -84,6 +85,30 @@ static const char *exception_name(uint64_t cause)
     }
 }
 
+/* Frame-pointer backtrace (the kernel is built with -fno-omit-frame-pointer): in each
+ * frame the caller's fp is at fp - 16 and the return address at fp - 8 (RISC-V psABI
+ * frame layout with a frame pointer). Only frames inside the interrupted kernel stack
+ * are followed, so a corrupt chain ends the walk instead of faulting again. */
+static void backtrace(const struct trap_frame *f)
+{
+    kprintf("backtrace (look up with: riscv64-unknown-elf-addr2line -f -e firmware/guest/guest.elf ADDR):\n");
+    kprintf("  #0 0x%lx (sepc)\n", (unsigned long)f->sepc);
+    kprintf("  #1 0x%lx (ra)\n", (unsigned long)f->x[1]);
+    uint64_t fp = f->x[8];
+    for (int i = 2; i < 24; i++) {
+        if (fp < mm_stack_lo + 16 || fp > mm_stack_hi || (fp & 7) != 0)
+            break;
+        uint64_t ra = ((const uint64_t *)fp)[-1];
+        uint64_t next = ((const uint64_t *)fp)[-2];
+        if (ra == 0)
+            break;
+        kprintf("  #%d 0x%lx\n", i, (unsigned long)ra);
+        if (next <= fp)
+            break;
+        fp = next;
+    }
+}
+
 void trap_handler(struct trap_frame *f)
 {
     if (f->scause & SCAUSE_INTERRUPT) {
@@ -103,17 +128,23 @@ void trap_handler(struct trap_frame *f)
         guest_fail(EXIT_INTERNAL, "unexpected interrupt %lu at sepc 0x%lx", (unsigned long)code,
                    (unsigned long)f->sepc);
     }
-    guest_fail(EXIT_INTERNAL, "exception %lu (%s) at sepc 0x%lx, stval 0x%lx, ra 0x%lx, sp 0x%lx",
-               (unsigned long)f->scause, exception_name(f->scause), (unsigned long)f->sepc,
-               (unsigned long)f->stval, (unsigned long)f->x[1], (unsigned long)f->x[2]);
+    kprintf("\nkernel trap: scause %lu (%s) at sepc 0x%lx, stval 0x%lx, sp 0x%lx\n", (unsigned long)f->scause,
+            exception_name(f->scause), (unsigned long)f->sepc, (unsigned long)f->stval, (unsigned long)f->x[2]);
+    uint64_t sp = f->x[2];
+    if (sp < mm_stack_lo && sp >= mm_stack_lo - PAGE_SIZE)
+        kprintf("kernel trap: sp is in the guard page below the stack: kernel stack overflow\n");
+    backtrace(f);
+    guest_fail(EXIT_INTERNAL, "kernel trap: %s", exception_name(f->scause));
 }
 
 bool wait_for(bool (*done)(void *arg), void *arg, uint64_t timeout_ticks)
 {
     bool ok;
     timer_fired = false;
-    sbi_set_timer(rdtime() + timeout_ticks);
-    csr_set(sie, SIE_STIE);
+    if (timeout_ticks != 0) {
+        sbi_set_timer(rdtime() + timeout_ticks);
+        csr_set(sie, SIE_STIE);
+    }
     /* The condition is tested with sstatus.SIE = 0 so an interrupt cannot slip in
      * between the test and the wfi: wfi still wakes up for an interrupt that is
      * pending and enabled in sie, whatever sstatus.SIE says (privileged spec 3.3.3).

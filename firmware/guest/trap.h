@@ -32,7 +32,8 @@ extern struct trap_stats trap_stats;
 void trap_init(void);
 /* Routes PLIC `source` to `fn(ctx)` and enables it at priority 1. */
 void irq_register(uint32_t source, irq_handler fn, void *ctx);
-/* Sleeps with wfi until done(arg) holds or `timeout_ticks` pass. Returns done(arg). */
+/* Sleeps with wfi until done(arg) holds or `timeout_ticks` pass (0: no timeout).
+ * Returns done(arg). */
 bool wait_for(bool (*done)(void *arg), void *arg, uint64_t timeout_ticks);
 
 void trap_handler(struct trap_frame *f);

@@ -1,8 +1,10 @@
-/* virtio-mmio transport and split virtqueue: see virtio.h. Memory is identity-mapped,
- * so the addresses given to the device are plain pointers. */
+/* virtio-mmio transport and split virtqueue: see virtio.h. Every address given to the
+ * device is physical and comes from the hal (hal.h); the kernel itself runs at virtual
+ * addresses (mm.h). */
 #include "virtio.h"
 
-#include "frames.h"
+#include "hal.h"
+#include "mm.h"
 #include "riscv.h"
 
 #define LEGACY_PAGE_SIZE 4096U
@@ -26,10 +28,15 @@ static void set_status(struct virtio_dev *dev, uint32_t bits)
 
 void virtio_fail(struct virtio_dev *dev) { set_status(dev, VIRTIO_STATUS_FAILED); }
 
-bool virtio_probe_header(struct virtio_dev *dev, uintptr_t base, uint32_t irq, const char **why)
+bool virtio_probe_header(struct virtio_dev *dev, uint64_t base_pa, uint32_t irq, const char **why)
 {
-    dev->base = base;
+    dev->base_pa = base_pa;
+    dev->base = (uintptr_t)phys_to_virt(base_pa);
     dev->irq = irq;
+    if (dev->base == 0) {
+        *why = "registers not mapped";
+        return false;
+    }
     /* §4.2.3.1: check MagicValue and Version first, then DeviceID. */
     uint32_t magic = virtio_read32(dev, VIRTIO_MMIO_MAGIC);
     if (magic != VIRTIO_MMIO_MAGIC_VALUE) {
@@ -131,8 +138,8 @@ bool virtio_setup_queue(struct virtio_dev *dev, uint16_t max_size, const char **
     uint32_t used_off = virtio_is_legacy(dev) ? align_up(desc_bytes + avail_bytes, LEGACY_QUEUE_ALIGN)
                                               : align_up(desc_bytes + avail_bytes, 4);
     uint32_t total = virtio_is_legacy(dev) ? used_off + align_up(used_bytes, LEGACY_QUEUE_ALIGN) : used_off + used_bytes;
-    vq->mem_frames = (total + FRAME_SIZE - 1) / FRAME_SIZE;
-    vq->mem = frames_alloc(vq->mem_frames);
+    vq->mem_frames = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+    vq->mem = dma_alloc(vq->mem_frames, &vq->mem_pa);
     if (vq->mem == NULL) {
         *why = "out of memory for the virtqueue";
         return false;
@@ -152,9 +159,11 @@ bool virtio_setup_queue(struct virtio_dev *dev, uint16_t max_size, const char **
     virtio_write32(dev, VIRTIO_MMIO_QUEUE_NUM, num);
     if (virtio_is_legacy(dev)) {
         virtio_write32(dev, VIRTIO_MMIO_LEGACY_QUEUE_ALIGN, LEGACY_QUEUE_ALIGN);
-        virtio_write32(dev, VIRTIO_MMIO_LEGACY_QUEUE_PFN, (uint32_t)((uintptr_t)m / LEGACY_PAGE_SIZE));
+        virtio_write32(dev, VIRTIO_MMIO_LEGACY_QUEUE_PFN, (uint32_t)(vq->mem_pa / LEGACY_PAGE_SIZE));
     } else {
-        uint64_t d = (uintptr_t)vq->desc, a = (uintptr_t)vq->avail, u = (uintptr_t)vq->used;
+        /* dma_alloc gave one contiguous run, so each area's physical address is the
+         * run's plus the same offset as in the kernel's view. */
+        uint64_t d = vq->mem_pa, a = vq->mem_pa + desc_bytes, u = vq->mem_pa + used_off;
         virtio_write32(dev, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)d);
         virtio_write32(dev, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(d >> 32));
         virtio_write32(dev, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)a);
@@ -184,7 +193,7 @@ int virtq_submit(struct virtio_dev *dev, const struct virtq_buf *bufs, unsigned 
     uint16_t idx = head;
     for (unsigned i = 0; i < n; i++) {
         struct virtq_desc *d = &vq->desc[idx];
-        d->addr = (uint64_t)(uintptr_t)bufs[i].addr;
+        d->addr = bufs[i].pa;
         d->len = bufs[i].len;
         d->flags = (uint16_t)((bufs[i].device_writes ? VIRTQ_DESC_F_WRITE : 0) | (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
         idx = d->next;

@@ -82,7 +82,7 @@ struct virtq_used {
 };
 #define VIRTQ_USED_F_NO_NOTIFY 1
 
-#define VIRTQ_MAX_SIZE 16
+#define VIRTQ_MAX_SIZE 64
 
 struct virtq {
     uint16_t num;          /* queue size (power of two) */
@@ -93,12 +93,14 @@ struct virtq {
     struct virtq_desc *desc;
     struct virtq_avail *avail;
     volatile struct virtq_used *used;
-    void *mem;             /* the frames holding all three areas */
+    void *mem;             /* the frames holding all three areas (from dma_alloc) */
+    uint64_t mem_pa;       /* ... and their physical address, which the device is given */
     unsigned mem_frames;
 };
 
 struct virtio_dev {
-    uintptr_t base;
+    uintptr_t base;        /* the registers, through phys_to_virt */
+    uint64_t base_pa;
     uint32_t irq;
     uint32_t version;      /* 1 = legacy, 2 = modern */
     uint32_t device_id;
@@ -121,9 +123,10 @@ void virtio_write32(const struct virtio_dev *dev, uint32_t off, uint32_t value);
 uint32_t virtio_status(const struct virtio_dev *dev);
 bool virtio_is_legacy(const struct virtio_dev *dev);
 
-/* Reads magic, version and device id (§4.2.3.1). Returns false (with *why set) when the
- * header is invalid; device id 0 is a valid empty slot. */
-bool virtio_probe_header(struct virtio_dev *dev, uintptr_t base, uint32_t irq, const char **why);
+/* Reads magic, version and device id (§4.2.3.1) of the registers at physical `base_pa`.
+ * Returns false (with *why set) when the header is invalid or the range is not mapped;
+ * device id 0 is a valid empty slot. */
+bool virtio_probe_header(struct virtio_dev *dev, uint64_t base_pa, uint32_t irq, const char **why);
 /* Reset, ACKNOWLEDGE, DRIVER, feature negotiation (accepting offered & supported) and,
  * for modern devices, FEATURES_OK with read-back (§3.1.1). False with *why on failure. */
 bool virtio_negotiate(struct virtio_dev *dev, uint64_t supported, const char **why);
@@ -134,9 +137,9 @@ bool virtio_driver_ok(struct virtio_dev *dev);
 /* Marks the device FAILED (§3.1.1 step 8 / error paths). */
 void virtio_fail(struct virtio_dev *dev);
 
-/* One buffer of a descriptor chain. */
+/* One buffer of a descriptor chain, as the device sees it: a physical address. */
 struct virtq_buf {
-    void *addr;
+    uint64_t pa;
     uint32_t len;
     bool device_writes;
 };

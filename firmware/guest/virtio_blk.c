@@ -3,8 +3,8 @@
 #include "virtio_blk.h"
 
 #include "console.h"
-#include "frames.h"
 #include "guest.h"
+#include "hal.h"
 #include "riscv.h"
 #include "string.h"
 #include "trap.h"
@@ -82,6 +82,7 @@ const char *blk_status_name(int status)
     case VIRTIO_BLK_S_UNSUPP: return "UNSUPP";
     case BLK_TIMEOUT: return "timeout (no completion interrupt)";
     case BLK_SHORT_LEN: return "used length too short";
+    case BLK_NO_SLOT: return "no free descriptors, or the buffer is not mapped or too fragmented";
     default: return "unknown status";
     }
 }
@@ -154,8 +155,8 @@ bool blk_init(struct virtio_blk *blk, int index, const char **why)
     blk->has_flush = has(blk, VIRTIO_BLK_F_FLUSH);
     read_config(blk);
 
-    /* One frame holds every slot's header (16 bytes) and status byte, 32 bytes apart. */
-    blk->req_frame = frames_alloc(1);
+    /* One DMA frame holds every slot's header (16 bytes) and status byte, 32 bytes apart. */
+    blk->req_frame = dma_alloc(1, &blk->req_frame_pa);
     if (blk->req_frame == NULL) {
         virtio_fail(&blk->dev);
         *why = "out of memory for request headers";
@@ -164,16 +165,17 @@ bool blk_init(struct virtio_blk *blk, int index, const char **why)
     for (int i = 0; i < BLK_SLOTS; i++) {
         blk->slots[i].hdr = (struct virtio_blk_req_hdr *)(blk->req_frame + 32 * i);
         blk->slots[i].status = blk->req_frame + 32 * i + 16;
+        blk->slots[i].hdr_pa = blk->req_frame_pa + 32 * i;
+        blk->slots[i].status_pa = blk->req_frame_pa + 32 * i + 16;
     }
     if (!virtio_setup_queue(&blk->dev, VIRTQ_MAX_SIZE, why)) {
         virtio_fail(&blk->dev);
         return false;
     }
     const struct virtq *vq = &blk->dev.vq;
-    kprintf("blk%d: queue 0: %u entries in %u frame%s at 0x%lx (desc 0x%lx, avail 0x%lx, used 0x%lx)\n", index,
-            vq->num, vq->mem_frames, vq->mem_frames == 1 ? "" : "s", (unsigned long)(uintptr_t)vq->mem,
-            (unsigned long)(uintptr_t)vq->desc, (unsigned long)(uintptr_t)vq->avail,
-            (unsigned long)(uintptr_t)vq->used);
+    kprintf("blk%d: queue 0: %u entries in %u frame%s at va 0x%lx = pa 0x%lx (dma_alloc)\n", index, vq->num,
+            vq->mem_frames, vq->mem_frames == 1 ? "" : "s", (unsigned long)(uintptr_t)vq->mem,
+            (unsigned long)vq->mem_pa);
     irq_register(blk->dev.irq, blk_interrupt, blk);
     if (!virtio_driver_ok(&blk->dev)) {
         uint32_t s = virtio_status(&blk->dev);
@@ -182,6 +184,18 @@ bool blk_init(struct virtio_blk *blk, int index, const char **why)
         return false;
     }
     return true;
+}
+
+/* GET_ID (§5.2.6): the serial, up to 20 bytes, not NUL-terminated when it fills them. */
+void blk_read_serial(struct virtio_blk *blk)
+{
+    char id[VIRTIO_BLK_ID_BYTES];
+    memset(id, 0, sizeof(id));
+    int st = blk_request(blk, VIRTIO_BLK_T_GET_ID, 0, id, sizeof(id));
+    if (st != VIRTIO_BLK_S_OK)
+        memset(id, 0, sizeof(id));
+    memcpy(blk->serial, id, sizeof(id));
+    blk->serial[VIRTIO_BLK_ID_BYTES] = '\0';
 }
 
 int blk_submit(struct virtio_blk *blk, uint32_t type, uint64_t sector, void *data, uint32_t len)
@@ -201,22 +215,47 @@ int blk_submit(struct virtio_blk *blk, uint32_t type, uint64_t sector, void *dat
     s->hdr->sector = sector;
     *s->status = 0xff; /* a value the device never writes: shows whether it did */
     s->type = type;
+    s->data = data;
     s->data_len = data ? len : 0;
     s->done = false;
     s->used_len = 0;
 
     /* §5.2.6: header (device-readable), data, status (device-writable). The header
      * and the status byte get descriptors of their own, as legacy devices without
-     * VIRTIO_F_ANY_LAYOUT require (§5.2.6.4). */
-    struct virtq_buf bufs[3];
+     * VIRTIO_F_ANY_LAYOUT require (§5.2.6.4). The data is handed over with share(),
+     * which answers one physically contiguous piece at a time: a buffer that crosses
+     * into a frame that is not the next one takes one descriptor per piece. */
+    struct virtq_buf bufs[BLK_MAX_PIECES + 2];
     unsigned n = 0;
-    bufs[n++] = (struct virtq_buf){ s->hdr, sizeof(*s->hdr), false };
-    if (data)
-        bufs[n++] = (struct virtq_buf){ data, len, type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID };
-    bufs[n++] = (struct virtq_buf){ (void *)s->status, 1, true };
+    bool device_writes = type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID;
+    enum dma_dir dir = device_writes ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
+    unsigned max_pieces = BLK_MAX_PIECES;
+    if (blk->seg_max != 0 && blk->seg_max < max_pieces)
+        max_pieces = blk->seg_max; /* §5.2.4: at most seg_max data segments per request */
+    bufs[n++] = (struct virtq_buf){ s->hdr_pa, sizeof(*s->hdr), false };
+    for (uint32_t off = 0; data && off < len;) {
+        uint64_t pa;
+        size_t piece = share((uint8_t *)data + off, len - off, dir, &pa);
+        if (piece == 0 || n - 1 == max_pieces) {
+            unshare(data, off, dir);
+            return -1;
+        }
+        bufs[n++] = (struct virtq_buf){ pa, (uint32_t)piece, device_writes };
+        off += (uint32_t)piece;
+    }
+    s->pieces = n - 1;
+    bufs[n++] = (struct virtq_buf){ s->status_pa, 1, true };
+    wmb(); /* the header and status byte are ours to order, as share() orders the data */
     int head = virtq_submit(&blk->dev, bufs, n);
-    if (head < 0)
+    if (head < 0) {
+        if (data)
+            unshare(data, len, dir);
         return -1;
+    }
+    if (s->pieces > 1) {
+        blk->split_requests++;
+        hal_stats.split_pieces += s->pieces - 1;
+    }
     s->busy = true;
     s->head = (uint16_t)head;
     blk->head_slot[head] = (int8_t)slot;
@@ -232,6 +271,9 @@ int blk_wait(struct virtio_blk *blk, int slot)
     if (!wait_for(slot_done, s, ms_to_ticks(REQUEST_TIMEOUT_MS)))
         return BLK_TIMEOUT; /* the slot stays busy: the device may still write to it */
     s->busy = false;
+    if (s->data)
+        unshare(s->data, s->data_len,
+                s->type == VIRTIO_BLK_T_IN || s->type == VIRTIO_BLK_T_GET_ID ? DMA_FROM_DEVICE : DMA_TO_DEVICE);
     rmb();
     int status = *s->status;
     /* Modern devices report in `len` how many bytes they wrote (§2.7.8); the driver
@@ -251,7 +293,7 @@ int blk_request(struct virtio_blk *blk, uint32_t type, uint64_t sector, void *da
     uint64_t start = rdtime();
     int slot = blk_submit(blk, type, sector, data, len);
     if (slot < 0)
-        guest_fail(EXIT_INTERNAL, "blk%d: no free request slot or descriptors", blk->index);
+        return BLK_NO_SLOT;
     int status = blk_wait(blk, slot);
     uint64_t took = rdtime() - start;
     blk->sync_ticks += took;

@@ -69,9 +69,8 @@ static struct sbiret system_reset(unsigned long type, unsigned long reason)
     if (type == 0) {
         finisher_write(reason == 1 ? FINISHER_FAIL(EXIT_SYSTEM_FAILURE) : FINISHER_PASS);
     } else {
-        /* The machine restarts at the boot ROM; run the lottery afresh even if the
-           firmware image is not reloaded. */
-        boot_lottery = 0;
+        /* The machine restarts at the boot ROM; secondaries must wait for hart 0 again
+           even if the firmware image is not reloaded. */
         boot_done = 0;
         finisher_write(FINISHER_RESET);
     }
@@ -80,7 +79,6 @@ static struct sbiret system_reset(unsigned long type, unsigned long reason)
     unsigned long t0 = *mtime;
     while (*mtime - t0 < 10000000)
         ;
-    boot_lottery = 1;
     boot_done = 1;
     return RET(SBI_ERR_FAILED, 0);
 }

@@ -1,5 +1,5 @@
 /*
- * Boot: the lottery winner (start.S) finds the platform in the FDT, sets itself up,
+ * Boot: hart 0 (start.S) finds the platform in the FDT, sets itself up,
  * releases the other harts into the HSM "stopped" state and enters the next stage in
  * S-mode with a0 = hartid, a1 = FDT.
  */

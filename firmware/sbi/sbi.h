@@ -108,7 +108,7 @@ void enter_next(struct hart *h, unsigned long addr, unsigned long a0, unsigned l
     __attribute__((noreturn));
 unsigned long guarded_ld(unsigned long addr, unsigned long mstatus_set, struct trap_info *t);
 int setup_menvcfg(void);
-extern volatile unsigned int boot_lottery, boot_done;
+extern volatile unsigned int boot_done;
 
 /* console.c */
 void console_init(unsigned long base, unsigned int reg_shift, unsigned int io_width);

@@ -26,10 +26,13 @@ _start:
     slli    t0, t0, STACK_SHIFT
     add     sp, sp, t0
 
-    /* Boot-hart lottery: the first hart to swap in a 1 boots the system. */
-    la      t0, boot_lottery
-    li      t1, 1
-    amoswap.w.aqrl t1, t1, (t0)
+    /*
+     * Hart 0 boots the system and the others wait for it (then sit in HSM STOPPED). A fixed boot
+     * hart, rather than OpenSBI's lottery, makes the boot the same on every run, the console
+     * says "hart 0" as QEMU's boot ROM (fw_dynamic_info.boot_hart = 0) suggests, and a run
+     * under --icount does not depend on which thread got there first.
+     */
+    csrr    t1, mhartid
     bnez    t1, .Lsecondary
 
     /* Boot hart: clear .bss (stacks, hart states), then C. */
@@ -200,9 +203,8 @@ setup_menvcfg:
 
     .section .data
     .align 2
-    .globl boot_lottery, boot_done
-boot_lottery: .word 0               /* in .data (not .bss): read before .bss is cleared */
-boot_done:    .word 0
+    .globl boot_done
+boot_done:    .word 0               /* in .data (not .bss): read before .bss is cleared */
 
     .section .bss
     .align 4

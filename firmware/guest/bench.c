@@ -1,4 +1,4 @@
-/* Throughput mode (see readbench.h). Requests are READBENCH_REQUEST_BYTES long (the
+/* The `bench` command (see bench.h). Requests are READBENCH_REQUEST_BYTES long (the
  * last one may be shorter), kept READBENCH_DEPTH deep in the queue and completed from
  * the PLIC interrupt like every other request (blk_wait sleeps in wfi). The clock is
  * the `time` CSR at the FDT's timebase-frequency, read before the first submission
@@ -8,10 +8,11 @@
  * FNV-1a (64-bit) over the first 8 bytes (little-endian) of every sector, in sector
  * order, one 64-bit word per step. It costs a load per sector, negligible next to the
  * copying the device does. */
-#include "readbench.h"
+#include "bench.h"
 
 #include "console.h"
-#include "frames.h"
+#include "hal.h"
+#include "mm.h"
 #include "guest.h"
 #include "platform.h"
 #include "riscv.h"
@@ -36,7 +37,7 @@ static uint64_t checksum_sectors(uint64_t h, const uint8_t *buf, uint32_t len)
 }
 
 /* Puts the request for the sectors from *next on in `r` and advances *next. */
-static int submit(struct virtio_blk *blk, struct bench_req *r, uint64_t *next)
+static int submit(struct virtio_blk *blk, struct bench_req *r, uint64_t *next, const char *name)
 {
     uint64_t left = blk->capacity - *next;
     uint64_t sectors = READBENCH_REQUEST_BYTES / BLK_SECTOR_SIZE;
@@ -44,7 +45,7 @@ static int submit(struct virtio_blk *blk, struct bench_req *r, uint64_t *next)
     r->len = (uint32_t)((left < sectors ? left : sectors) * BLK_SECTOR_SIZE);
     r->slot = blk_submit(blk, VIRTIO_BLK_T_IN, r->sector, r->buf, r->len);
     if (r->slot < 0) {
-        kprintf("readbench: blk%d: no free request slot or descriptors\n", blk->index);
+        kprintf("%s: blk%d: no free request slot or descriptors\n", name, blk->index);
         return EXIT_INTERNAL;
     }
     *next += r->len / BLK_SECTOR_SIZE;
@@ -61,11 +62,11 @@ static void print_fixed(uint64_t value, uint64_t scale, int digits)
             (unsigned long)(value % scale * frac_scale / scale));
 }
 
-int read_bench(struct virtio_blk *blk)
+int read_bench(struct virtio_blk *blk, const char *name)
 {
     uint64_t bytes = blk->capacity * BLK_SECTOR_SIZE;
     if (blk->capacity == 0) {
-        kprintf("readbench: blk%d: empty disk (capacity 0)\n", blk->index);
+        kprintf("%s: blk%d: empty disk (capacity 0)\n", name, blk->index);
         return EXIT_DATA;
     }
     /* Each request is a 3-descriptor chain (header, data, status). */
@@ -75,14 +76,15 @@ int read_bench(struct virtio_blk *blk)
     if (depth > blk->dev.vq.num / 3U)
         depth = blk->dev.vq.num / 3U;
     if (depth == 0) {
-        kprintf("readbench: blk%d: queue of %u entries cannot hold a 3-descriptor request\n", blk->index,
+        kprintf("%s: blk%d: queue of %u entries cannot hold a 3-descriptor request\n", name, blk->index,
                 blk->dev.vq.num);
         return EXIT_VIRTIO_INIT;
     }
-    size_t frames = depth * (READBENCH_REQUEST_BYTES / FRAME_SIZE);
-    uint8_t *buffers = frames_alloc(frames);
+    size_t frames = depth * (READBENCH_REQUEST_BYTES / PAGE_SIZE);
+    uint64_t buffers_pa;
+    uint8_t *buffers = dma_alloc(frames, &buffers_pa);
     if (buffers == NULL) {
-        kprintf("readbench: no %lu KiB for the buffers\n", (unsigned long)(frames * FRAME_SIZE / 1024));
+        kprintf("%s: no %lu KiB for the buffers\n", name, (unsigned long)(frames * PAGE_SIZE / 1024));
         return EXIT_NO_MEMORY;
     }
     struct bench_req reqs[READBENCH_DEPTH];
@@ -92,7 +94,7 @@ int read_bench(struct virtio_blk *blk)
     uint64_t per_req = READBENCH_REQUEST_BYTES / BLK_SECTOR_SIZE;
     uint64_t nreq = (blk->capacity + per_req - 1) / per_req;
     bool exact = blk->capacity % per_req == 0;
-    kprintf("readbench: blk%d: reading %lu bytes (%lu sectors) as %lu requests of %s%u bytes, up to %u in flight\n",
+    kprintf("%s: blk%d: reading %lu bytes (%lu sectors) as %lu requests of %s%u bytes, up to %u in flight\n", name,
             blk->index, (unsigned long)bytes, (unsigned long)blk->capacity, (unsigned long)nreq,
             exact ? "" : "up to ", READBENCH_REQUEST_BYTES, depth);
 
@@ -102,38 +104,46 @@ int read_bench(struct virtio_blk *blk)
     int r;
     uint64_t start = rdtime();
     for (unsigned i = 0; i < depth && next < blk->capacity; i++, in_flight++) {
-        if ((r = submit(blk, &reqs[i], &next)))
+        if ((r = submit(blk, &reqs[i], &next, name)))
             return r;
     }
     /* Requests went out round-robin over reqs[], so taking them back in the same order
      * waits for the oldest first and checksums the sectors in disk order. Completions
      * may arrive in any order; later ones are simply found done already. */
+    int failed = EXIT_OK;
     for (unsigned i = 0; in_flight > 0; i = (i + 1) % depth) {
         struct bench_req *q = &reqs[i];
         int st = blk_wait(blk, q->slot);
         in_flight--;
         if (st != VIRTIO_BLK_S_OK) {
-            kprintf("readbench: blk%d: read of %u bytes at sector %lu: status %s (%d)\n", blk->index, q->len,
+            kprintf("%s: blk%d: read of %u bytes at sector %lu: status %s (%d)\n", name, blk->index, q->len,
                     (unsigned long)q->sector, blk_status_name(st), st);
-            return st == BLK_TIMEOUT ? EXIT_TIMEOUT : EXIT_IO_STATUS;
+            if (st == BLK_TIMEOUT)
+                return EXIT_TIMEOUT; /* the buffers stay allocated: the device may still write them */
+            failed = EXIT_IO_STATUS;
         }
+        if (failed) /* submit nothing more; the loop still waits for what is in flight */
+            continue;
         sum = checksum_sectors(sum, q->buf, q->len);
         if (next < blk->capacity) {
-            if ((r = submit(blk, q, &next)))
+            if ((r = submit(blk, q, &next, name)))
                 return r;
             in_flight++;
         }
     }
     uint64_t ticks = rdtime() - start;
     uint32_t irqs = blk->dev.interrupts - irq_before;
+    dma_dealloc(buffers_pa, buffers, frames);
+    if (failed)
+        return failed;
 
     uint32_t status = virtio_status(&blk->dev);
     if (status & (VIRTIO_STATUS_DEVICE_NEEDS_RESET | VIRTIO_STATUS_FAILED)) {
-        kprintf("readbench: blk%d: device status 0x%x\n", blk->index, status);
+        kprintf("%s: blk%d: device status 0x%x\n", name, blk->index, status);
         return EXIT_IO_STATUS;
     }
     if (blk->dev.protocol_errors) {
-        kprintf("readbench: blk%d: the used ring named %u descriptor(s) that were not in flight\n", blk->index,
+        kprintf("%s: blk%d: the used ring named %u descriptor(s) that were not in flight\n", name, blk->index,
                 blk->dev.protocol_errors);
         return EXIT_IO_STATUS;
     }
@@ -144,14 +154,13 @@ int read_bench(struct virtio_blk *blk)
         ticks = 1;
     uint64_t tb = plat.timebase;
     uint64_t per_sec = bytes <= UINT64_MAX / tb ? bytes * tb / ticks : bytes / ticks * tb;
-    kprintf("readbench: %lu bytes in ", (unsigned long)bytes);
+    kprintf("%s: %lu bytes in ", name, (unsigned long)bytes);
     print_fixed(ticks, tb, 3);
     kprintf(" s = ");
     print_fixed(per_sec, 1U << 20, 1);
-    kprintf(" MiB/s (%lu requests of %s%u bytes)\n", (unsigned long)nreq, exact ? "" : "up to ",
-            READBENCH_REQUEST_BYTES);
-    kprintf("readbench: %u completion interrupts; checksum 0x%016lx (FNV-1a of each sector's first 8 bytes)\n", irqs,
+    kprintf(" MiB/s (%lu requests of %s%u bytes), %lu requests/s\n", (unsigned long)nreq, exact ? "" : "up to ",
+            READBENCH_REQUEST_BYTES, (unsigned long)(nreq * tb / ticks));
+    kprintf("%s: %u completion interrupts; checksum 0x%016lx (FNV-1a of each sector's first 8 bytes)\n", name, irqs,
             (unsigned long)sum);
-    frames_free(buffers, frames);
     return EXIT_OK;
 }
