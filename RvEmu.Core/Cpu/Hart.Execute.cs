@@ -168,6 +168,10 @@ public sealed unsafe partial class Hart
                 // is not kept on ARM64, as in QEMU's MTTCG, which also orders RISC-V guests only at fences and AMOs.
                 case Op.Fence: Interlocked.MemoryBarrier(); break;
                 case Op.FenceI: FenceI(); pageTag = ulong.MaxValue; break;
+                // PAUSE (Zihintpause) orders nothing (its successor set is empty). Guests put it in spin
+                // loops (Linux's cpu_relax): ending the chunk lets a hart thread give its host core to the
+                // hart it waits for (see VirtMachine.HartThread) instead of spinning out a whole chunk.
+                case Op.Pause: pc = npc; goto endChunk;
                 case Op.Ecall: Raise(ExceptionCause.EcallFromU + (byte)_priv, 0); goto trap;
                 case Op.Ebreak: Raise(ExceptionCause.Breakpoint, pc); goto trap;
 

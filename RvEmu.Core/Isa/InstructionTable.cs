@@ -151,6 +151,9 @@ public static class InstructionTable
         // FENCE: fm/pred/succ/rs1/rd are free (unused fields are reserved for hints, spec 2.7);
         // fence.tso is a specific fence listed first so that it wins the lookup.
         new("fence.tso", Exact, 0x8330000f, Format.None, Op.Fence, "I"),
+        // Zihintpause: PAUSE is the FENCE hint with pred = W, succ = 0 (Zihintpause ch. 1); a hart that
+        // runs it says "I am spinning", so it gets its own Op: the run loop hands the host core over.
+        new("pause", Exact, 0x0100000f, Format.None, Op.Pause, "Zihintpause"),
         new("fence",  F3, 0x0000000f, Format.Fence, Op.Fence, "I", PrintMask: 0xf00f8f80),
         new("ecall",  Exact, 0x00000073, Format.None, Op.Ecall, "I"),
         new("ebreak", Exact, 0x00100073, Format.None, Op.Ebreak, "I"),

@@ -20,6 +20,7 @@ public enum Op : ushort
     Addiw, Slliw, Srliw, Sraiw,
     Addw, Subw, Sllw, Srlw, Sraw,
     Fence, FenceI, Ecall, Ebreak,
+    Pause, // Zihintpause
 
     // M (ch. 7)
     Mul, Mulh, Mulhsu, Mulhu, Div, Divu, Rem, Remu,

@@ -119,6 +119,14 @@ public sealed partial class VirtMachine
     /// <summary>One hart's host thread: run chunks, take its own timer (Sstc), sleep in WFI, park when asked.</summary>
     private void HartThread(Hart hart)
     {
+        // Guests spin: a hart waits in a loop for a value another hart will store (barriers, litmus
+        // rendezvous, Linux's ticket locks and csd_lock_wait). With more runnable threads than host
+        // cores (a 4-hart guest on a busy 2-core host), the spinning thread would keep the core for a
+        // whole scheduler time slice (milliseconds) while the hart it waits for cannot run, so every
+        // hand-over costs a slice and a guest that rendezvouses 10^5 times seems to hang. Offering the
+        // core after every chunk (sched_yield, well under a microsecond when nobody else is runnable:
+        // ~1% of a chunk) bounds a hand-over by one chunk. A single hart has no one to wait for.
+        bool yieldAfterChunk = Harts.Count > 1;
         try
         {
             while (_outcome is null)
@@ -135,6 +143,7 @@ public sealed partial class VirtMachine
                 AccountSteps(claim, steps);
                 hart.UpdateSstc();
                 if (hart.WaitingForInterrupt) SleepInWfi(hart);
+                else if (yieldAfterChunk) Thread.Yield();
             }
         }
         catch (Exception e)
