@@ -18,6 +18,7 @@ public class InstructionTableTests
     private static readonly (string Specific, string General)[] IntendedOverlaps =
     [
         ("fence.tso", "fence"),  // FENCE.TSO is FENCE with fm=1000, pred=succ=RW (spec 2.7)
+        ("pause", "fence"),      // PAUSE is FENCE with pred=W, succ=0 (Zihintpause)
         ("unimp", "csrrw"),      // csrrw zero, cycle, zero: the canonical illegal instruction (spec 2.8)
     ];
 

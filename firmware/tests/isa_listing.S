@@ -1,4 +1,4 @@
-// march: rv64gc_zicsr_zifencei
+// march: rv64gc_zicsr_zifencei_zihintpause
 /*
  * Not a behaviour test: a listing of every 32-bit instruction in RvEmu's table (RV64GC, Zicsr,
  * Zifencei, the privileged instructions), with boundary operands, every rounding mode and
@@ -154,6 +154,7 @@ listing_start:
         fence iorw, r
         fence w, iorw
         fence.tso
+        pause                /* Zihintpause: fence w, 0 */
         .insn 0x0000000f     /* fence 0, 0 */
         .insn 0x0ff5000f     /* fence with rs1 set */
         .insn 0x8ff0000f     /* fm = 1000 with other sets */
@@ -4683,7 +4684,6 @@ listing_start:
         .insn 0x10400073
         .insn 0x10450073
         .insn 0xc0001073
-        .insn 0x0100000f
         .insn 0x0000000b
         .insn 0x4000103b
         .insn 0x40001013
