@@ -86,11 +86,13 @@ public sealed unsafe partial class Hart
             // The slot index is below SlotsPerPage by construction, so skip the bounds check.
             ref DecodedInsn d = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), (int)(pc & PageMask) >> 1);
         dispatch:
-            npc = pc + d.Length;
             // The decode cache is shared by every hart: read Op with acquire semantics so that a slot another
-            // hart is filling is seen either as Undecoded or complete (see DecodedInsn.Publish). On x86-64 this
-            // is a plain load.
-            switch (DecodedInsn.ReadOp(ref d))
+            // hart is filling is seen either as Undecoded or complete (see DecodedInsn.Publish), and read every
+            // operand, Length included, only after it. (Reading Length first once let a hart see the new Op with
+            // the old Length 0: the instruction ran twice, and SMP Linux crashed in random places.)
+            Op op = DecodedInsn.ReadOp(ref d);
+            npc = pc + d.Length;
+            switch (op)
             {
                 // First execution from this slot: decode into the cache (one case of the switch, so the
                 // common path pays no separate check).

@@ -120,6 +120,9 @@ public sealed class LinuxBootTests
             guest.WaitFor("sleep 1000");
             Thread.Sleep(500);
             guest.Type("\x03");
+            // The tty discards pending input when ^C raises SIGINT, so type the next line only once the
+            // shell has printed its prompt again.
+            Assert.That(guest.WaitFor(LinuxImages.Prompt, CommandSeconds), Does.Contain("^C"), "the tty echoed ^C");
             Assert.That(Command(guest, "echo after-ctrl-c-$((1+1))"), Does.Contain("after-ctrl-c-2"));
             // A file written before the reboot is still there after it (the snapshot overlay lives as long as the run).
             Command(guest, "echo kept > /kept.txt; sync");
