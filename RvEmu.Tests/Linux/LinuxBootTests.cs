@@ -91,7 +91,8 @@ public sealed class LinuxBootTests
             Assert.That(features, Does.Match(virtio == "modern" ? @"\n[01]{32}1" : @"\n[01]{32}0"), "the virtio-mmio version in use");
             Assert.That(Command(guest, "ls /"), Does.Contain("bin").And.Contain("etc").And.Contain("proc").And.Contain("sys"));
             // The guest computes 6*7, so the file's text cannot be an echo of what was typed.
-            Command(guest, $"echo rvemu-{tag}-$((6*7)) | dd of=/written.txt");
+            // BusyBox's dd reads the time CSR in user mode: it died with SIGILL under a firmware that left scounteren 0.
+            Assert.That(Command(guest, $"echo rvemu-{tag}-$((6*7)) | dd of=/written.txt"), Does.Contain("records out"), "dd ran");
             Command(guest, "sync");
             guest.Type("poweroff\r");
             var result = guest.WaitForExit(CommandSeconds);

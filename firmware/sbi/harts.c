@@ -37,6 +37,14 @@ void hart_init_csrs(int boot)
     csr_write(medeleg, deleg);              /* WARL: bits of absent extensions stay 0 */
     csr_write(mideleg, MIP_SSIP | MIP_STIP | MIP_SEIP);
     csr_write(mcounteren, 7);               /* S/U may read cycle, time, instret (priv 3.1.11) */
+    /*
+     * And U-mode too, until S-mode decides otherwise (scounteren, priv 4.1.5). OpenSBI keeps
+     * illegal instructions in M-mode and emulates a U-mode rdtime that scounteren forbids; this
+     * firmware delegates illegal instructions to S-mode, so it starts S-mode with scounteren = 7
+     * instead. Linux 6.1 without a PMU driver never writes scounteren and expects rdtime to work
+     * in user space (BusyBox's dd died with SIGILL on its first rdtime).
+     */
+    csr_write(scounteren, 7);
 
     /* Sstc: S-mode programs stimecmp itself; else set_timer goes through the CLINT. */
     int sstc = setup_menvcfg();
