@@ -98,7 +98,7 @@ public sealed class DiskImage : IDisposable
             throw new LoadException($"{path}: cannot open the disk image: {e.Message}");
         }
 
-        if (!ImageFileLock.TryLock(stream.SafeFileHandle, readOnly))
+        if (!ImageFileLock.TryLock(stream.SafeFileHandle, readOnly || snapshot))
         {
             stream.Dispose();
             throw new LoadException($"{path}: the disk image is locked by another process (QEMU or another RvEmu using it?)");

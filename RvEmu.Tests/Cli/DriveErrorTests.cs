@@ -106,6 +106,37 @@ public sealed class DriveErrorTests : CliTestBase
     }
 
     [Test]
+    public void SnapshotImage_IsSharedWithReaders_ButNotWithAWriter()
+    {
+        string image = MakeImage("snap.img");
+        var before = ImageSnapshot.Take(image);
+        // snapshot=on never writes the file, so it locks as a reader (QEMU's -snapshot does the same): two
+        // snapshot runs of one image, and a read-only one beside them, are fine; a writer is refused.
+        using var first = RvEmuProcess.Start("run", "--bios", "none", "--kernel", SpinningKernel('R'), "--drive", $"file={image},snapshot=on", "--timeout", "60");
+        try
+        {
+            var banner = new char[1];
+            var read = first.StandardOutput.ReadAsync(banner, 0, 1);
+            Assert.That(read.Wait(TimeSpan.FromSeconds(30)) && read.Result == 1 && banner[0] == 'R', Is.True,
+                $"the first RvEmu did not start: {(first.HasExited ? first.StandardError.ReadToEnd() : "no output")}");
+
+            foreach (var spec in new[] { $"file={image},snapshot=on", $"file={image},readonly=on" })
+            {
+                var r = RvEmuProcess.Run("run", "--bios", "none", "--kernel", Firmware("hello", "hello.elf"), "--drive", spec);
+                Assert.That(r.ExitCode, Is.EqualTo(0), $"{spec} beside a snapshot run: {r}");
+            }
+            AssertUsageError(RvEmuProcess.Run("run", "--bios", "none", "--kernel", Firmware("hello", "hello.elf"), "--drive", image), image, "locked");
+            Assert.That(first.HasExited, Is.False, "the first RvEmu keeps running");
+        }
+        finally
+        {
+            first.Kill(entireProcessTree: true);
+            first.WaitForExit();
+        }
+        before.AssertUnchanged();
+    }
+
+    [Test]
     public void ReadOnlyFileWithoutReadonlyOn()
     {
         if (OperatingSystem.IsWindows())

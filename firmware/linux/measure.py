@@ -65,6 +65,14 @@ class Guest:
 
 def measure(name, argv):
     guest = Guest(argv)
+    try:
+        run(name, guest)
+    finally:
+        if guest.proc.poll() is None:  # a failed measurement must not leave the emulator running
+            guest.proc.kill()
+
+
+def run(name, guest):
     guest.wait_for(b"rvemu-linux: init done")
     guest.wait_for(PROMPT)
     boot = time.monotonic() - guest.start
