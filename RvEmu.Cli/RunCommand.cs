@@ -60,7 +60,7 @@ internal static class RunCommand
             // machine is built (TraceOutput.Open), so a run that cannot start leaves the user's files as they were.
             var log = trace.BuildDiagnostics(p);
             options.Log = log;
-            using var traceOutput = trace.Prepare(p);
+            using var traceOutput = trace.Prepare(p, harts);
             options.Trace = traceOutput?.Log;
             if (p.GetValue(dumpDtb) is { } dtbPath) return DumpDtb(options, dtbPath);
             using var signals = new HostSignals();

@@ -36,10 +36,11 @@ internal sealed class TraceOptions
     public Option<ulong?> To { get; } = new("--trace-to") { Description = "Trace instructions (insn, commit) up to, not including, this count of instructions retired", HelpName = "N", CustomParser = Cli.Number<ulong>("--trace-to", "an instruction count") };
     public Option<string?> Pc { get; } = new("--trace-pc") { Description = "Trace only instructions (insn, commit) with pc in LO..HI (inclusive)", HelpName = "LO..HI" };
     public Option<string?> Mode { get; } = new("--trace-mode") { Description = "Trace only instructions (insn, commit) in this privilege mode", HelpName = "u|s|m" };
+    public Option<string?> Hart { get; } = new("--trace-hart") { Description = "Trace only these harts (ids, comma-separated); device events no hart caused are kept", HelpName = "N[,N...]" };
     public Option<string?> MaxSize { get; } = new("--trace-max-size") { Description = $"Keep each trace file below SIZE (at least 4K): continue in FILE_001, FILE_002... (each opening with a line naming the one before), keeping the {RetainedFiles} newest", HelpName = "SIZE" };
     public Option<string> LogLevel { get; } = new("--log-level") { Description = "RvEmu's own diagnostics on stderr: verbose, debug, information, warning, error", HelpName = "LEVEL", DefaultValueFactory = _ => "warning" };
 
-    public IEnumerable<Option> All => new Option[] { Trace, Events, Format, From, To, Pc, Mode, MaxSize, LogLevel };
+    public IEnumerable<Option> All => new Option[] { Trace, Events, Format, From, To, Pc, Mode, Hart, MaxSize, LogLevel };
 
     /// <summary>RvEmu's diagnostic log: Serilog console sink on stderr, never mixed into the guest's stdout.</summary>
     public ILogger BuildDiagnostics(ParseResult p)
@@ -58,12 +59,12 @@ internal sealed class TraceOptions
     /// was. Null when --trace is not given; then every other trace option is an error, since it could not take
     /// effect.
     /// </summary>
-    public TraceOutput? Prepare(ParseResult p)
+    public TraceOutput? Prepare(ParseResult p, int harts = 1)
     {
         string? path = p.GetValue(Trace);
         if (path is null)
         {
-            if (new Option[] { Events, Format, MaxSize, From, To, Pc, Mode }.FirstOrDefault(o => p.GetResult(o) is { Implicit: false }) is { } stray)
+            if (new Option[] { Events, Format, MaxSize, From, To, Pc, Mode, Hart }.FirstOrDefault(o => p.GetResult(o) is { Implicit: false }) is { } stray)
                 throw new UsageException($"{stray.Name}: has no effect without --trace FILE");
             return null;
         }
@@ -93,6 +94,7 @@ internal sealed class TraceOptions
             if (!TraceFilter.TryParseRange(range, out ulong lo, out ulong hi)) throw new UsageException($"--trace-pc: '{range}' is not LO..HI");
             filter = filter with { PcLow = lo, PcHigh = hi };
         }
+        if (p.GetValue(Hart) is { } hartList) filter = filter with { Harts = ParseHarts(hartList, harts) };
         long? cap = null;
         if (p.GetValue(MaxSize) is { } sizeText)
         {
@@ -103,6 +105,21 @@ internal sealed class TraceOptions
             cap = (long)bytes;
         }
         return new TraceOutput(events, filter, () => CreateLogger(path, json, cap));
+    }
+
+    /// <summary>--trace-hart: "0,2" as a bit mask of hart ids, each below <paramref name="harts"/> (--smp).</summary>
+    private static ulong ParseHarts(string text, int harts)
+    {
+        ulong mask = 0;
+        foreach (string part in text.Split(','))
+        {
+            if (!int.TryParse(part.Trim(), out int id) || id < 0)
+                throw new UsageException($"--trace-hart: '{text}' is not a list of hart ids (example: 0,2)");
+            if (id >= harts)
+                throw new UsageException($"--trace-hart: hart {id} does not exist (the machine has {harts} hart{(harts == 1 ? "" : "s")}: --smp)");
+            mask |= 1UL << id;
+        }
+        return mask;
     }
 
     /// <summary>The Serilog logger writing the trace to <paramref name="path"/> (created or truncated now).</summary>

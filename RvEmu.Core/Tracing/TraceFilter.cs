@@ -2,7 +2,7 @@ using RvEmu.Core.Cpu;
 
 namespace RvEmu.Core.Tracing;
 
-/// <summary>Which instructions' events are kept (--trace-from/--trace-to/--trace-pc/--trace-mode).</summary>
+/// <summary>Which instructions' events are kept (--trace-from/--trace-to/--trace-pc/--trace-mode), and whose (--trace-hart).</summary>
 public sealed record TraceFilter
 {
     /// <summary>First instruction (by count retired) to trace.</summary>
@@ -15,6 +15,12 @@ public sealed record TraceFilter
     public ulong PcHigh { get; init; } = ulong.MaxValue;
     /// <summary>Only this privilege mode, or null for all.</summary>
     public PrivilegeMode? Mode { get; init; }
+
+    /// <summary>Harts traced, one bit per hart id (--trace-hart); every hart by default.</summary>
+    public ulong Harts { get; init; } = ulong.MaxValue;
+
+    /// <summary>True if events of hart <paramref name="hartId"/> are kept; a negative id (no hart: the machine's I/O thread) always is.</summary>
+    public bool AcceptsHart(int hartId) => hartId < 0 || hartId >= 64 || ((Harts >> hartId) & 1) != 0;
 
     public bool Accepts(ulong retired, ulong pc, PrivilegeMode mode) =>
         retired >= From && retired < To && pc >= PcLow && pc <= PcHigh && (Mode is null || Mode == mode);

@@ -86,6 +86,32 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
 
     private bool On(TraceEvents e) => (_events & e) != 0;
 
+    /// <summary>
+    /// Name the hart on every line ("core N: " before traps, interrupts, SBI calls, xRET, mmu and device
+    /// accesses, as instruction lines always do). Set for machines with several harts; a one-hart trace
+    /// keeps its shorter lines.
+    /// </summary>
+    public bool NameHarts { get; set; }
+
+    [ThreadStatic] private static int t_hartPlusOne;
+
+    /// <summary>
+    /// The hart the calling thread runs (set by the run loop before it runs a hart), or -1 on a thread that
+    /// runs none (the machine's I/O thread): device accesses are attributed to it.
+    /// </summary>
+    public static int CurrentHart
+    {
+        get => t_hartPlusOne - 1;
+        set => t_hartPlusOne = value + 1;
+    }
+
+    /// <summary>One event of <paramref name="hart"/> (-1: none), named when <see cref="NameHarts"/> is set and the hart known.</summary>
+    private void Log(LogEventLevel level, int hart, string template, params object?[] args)
+    {
+        if (NameHarts && hart >= 0) _log.Write(level, "core {Hart,3}: " + template, [hart, .. args]);
+        else _log.Write(level, template, args);
+    }
+
     /// <inheritdoc/>
     public bool WantsInstructions => On(TraceEvents.Insn | TraceEvents.Commit);
 
@@ -203,7 +229,7 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
         {
             var pending = PendingOf(hart.HartId);
             pending.Info = null;
-            if (!_filter.Accepts(hart.InstructionsRetired, pc, mode)) return;
+            if (!_filter.Accepts(hart.InstructionsRetired, pc, mode) || !_filter.AcceptsHart(hart.HartId)) return;
             var info = Info(pc, raw);
             var hartProperty = HartProperty(hart.HartId);
             var modeProperty = ModeProperties[(int)mode & 3];
@@ -260,21 +286,22 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
     private void TrapLocked(Hart hart, bool isInterrupt, ulong cause, ulong tval, ulong epc, PrivilegeMode from, PrivilegeMode to, ulong handler)
     {
         PendingOf(hart.HartId).Info = null;
+        if (!_filter.AcceptsHart(hart.HartId)) return;
         if (isInterrupt)
         {
             if (!On(TraceEvents.Irq)) return;
-            _log.Information("irq: {CauseName:l} ({Cause}) epc=0x{Epc:x16} {From:l}->{To:l} handler=0x{Handler:x16}",
+            Log(LogEventLevel.Information, hart.HartId, "irq: {CauseName:l} ({Cause}) epc=0x{Epc:x16} {From:l}->{To:l} handler=0x{Handler:x16}",
                 Interrupt.Name((int)cause), cause, epc, ModeName(from), ModeName(to), handler);
             return;
         }
         if (On(TraceEvents.Sbi) && cause == (ulong)ExceptionCause.EcallFromS && to == PrivilegeMode.Machine)
         {
             ulong eid = hart.GetX(17), fid = hart.GetX(16);
-            _log.Information("sbi: eid=0x{Eid:x} ({Extension:l}) fid={Fid} a0=0x{A0:x} a1=0x{A1:x} a2=0x{A2:x}",
+            Log(LogEventLevel.Information, hart.HartId, "sbi: eid=0x{Eid:x} ({Extension:l}) fid={Fid} a0=0x{A0:x} a1=0x{A1:x} a2=0x{A2:x}",
                 eid, SbiNames.Extension(eid), fid, hart.GetX(10), hart.GetX(11), hart.GetX(12));
         }
         if (!On(TraceEvents.Trap)) return;
-        _log.Information("trap: {CauseName:l} ({Cause}) tval=0x{Tval:x16} epc=0x{Epc:x16} {From:l}->{To:l} handler=0x{Handler:x16}",
+        Log(LogEventLevel.Information, hart.HartId, "trap: {CauseName:l} ({Cause}) tval=0x{Tval:x16} epc=0x{Epc:x16} {From:l}->{To:l} handler=0x{Handler:x16}",
             ExceptionName(cause), cause, tval, epc, ModeName(from), ModeName(to), handler);
     }
 
@@ -284,7 +311,8 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
         lock (_sync)
         {
             if (!On(TraceEvents.Trap)) return;
-            _log.Information("{Instruction:l}: {From:l}->{To:l} pc=0x{Target:x16}", instruction, ModeName(from), ModeName(to), target);
+            if (!_filter.AcceptsHart(hart.HartId)) return;
+            Log(LogEventLevel.Information, hart.HartId, "{Instruction:l}: {From:l}->{To:l} pc=0x{Target:x16}", instruction, ModeName(from), ModeName(to), target);
         }
     }
 
@@ -296,13 +324,14 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
             // The bus carries a store's whole source register (a byte store of 0x80 from a sign-extended
             // register arrives as 0xffff...80); the device sees, and the trace shows, only the access's width.
             if (size < 8) value &= (1UL << (8 * size)) - 1;
+            if (!_filter.AcceptsHart(CurrentHart)) return;
             if (On(TraceEvents.Mmio))
             {
-                _log.Information("mmio: {Device:l}+0x{Offset:x} {Register:l} {Access:l} {Size} 0x{Value:x}{Fault:l}",
+                Log(LogEventLevel.Information, CurrentHart, "mmio: {Device:l}+0x{Offset:x} {Register:l} {Access:l} {Size} 0x{Value:x}{Fault:l}",
                     device.Name, offset, device.RegisterName(offset) ?? "?", isWrite ? "write" : "read", size, value, ok ? "" : " (fault)");
             }
             if (!ok && On(TraceEvents.GuestErrors))
-                _log.Warning("guest-error: {Device:l}+0x{Offset:x}: {Access:l} of {Size} bytes refused", device.Name, offset, isWrite ? "write" : "read", size);
+                Log(LogEventLevel.Warning, CurrentHart, "guest-error: {Device:l}+0x{Offset:x}: {Access:l} of {Size} bytes refused", device.Name, offset, isWrite ? "write" : "read", size);
         }
     }
 
@@ -311,7 +340,7 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
     {
         lock (_sync)
         {
-            if (On(TraceEvents.GuestErrors)) _log.Warning("guest-error: {Message:l}", message);
+            if (On(TraceEvents.GuestErrors) && _filter.AcceptsHart(CurrentHart)) Log(LogEventLevel.Warning, CurrentHart, "guest-error: {Message:l}", message);
         }
     }
 
@@ -320,11 +349,11 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
     {
         lock (_sync)
         {
-            if (!On(TraceEvents.Virtio)) return;
+            if (!On(TraceEvents.Virtio) || !_filter.AcceptsHart(CurrentHart)) return;
             // The transport's messages already start with its name ("virtio7: notify queue 0"); say it once.
             if (message.StartsWith(device, StringComparison.Ordinal) && message.AsSpan(device.Length).StartsWith(": "))
                 message = message[(device.Length + 2)..];
-            _log.Information("virtio: {Device:l}: {Message:l}", device, message);
+            Log(LogEventLevel.Information, CurrentHart, "virtio: {Device:l}: {Message:l}", device, message);
         }
     }
 
@@ -334,7 +363,8 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
         lock (_sync)
         {
             if (!On(TraceEvents.Virtio)) return;
-            _log.Information("virtio: {Device:l}: {Model:l}: request {Request:l} sector {Sector} length {Length} status {Status:l}",
+            if (!_filter.AcceptsHart(CurrentHart)) return;
+            Log(LogEventLevel.Information, CurrentHart, "virtio: {Device:l}: {Model:l}: request {Request:l} sector {Sector} length {Length} status {Status:l}",
                 device, model, request, sector, length, status);
         }
     }
@@ -344,7 +374,7 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
     {
         lock (_sync)
         {
-            if (!On(TraceEvents.Mmu)) return;
+            if (!On(TraceEvents.Mmu) || !_filter.AcceptsHart(hart.HartId)) return;
             if (access == AccessType.Fetch && WantsInstructions)
             {
                 // For the insn line the hart reads the instruction before running it, and then fetches it again when
@@ -356,12 +386,12 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
             string accessName = access switch { AccessType.Fetch => "fetch", AccessType.Load => "load", _ => "store" };
             if (fault is { } f)
             {
-                _log.Information("mmu: {Access:l} va=0x{Va:x16} as {Privilege:l} -> {CauseName:l} ({Cause})",
+                Log(LogEventLevel.Information, hart.HartId, "mmu: {Access:l} va=0x{Va:x16} as {Privilege:l} -> {CauseName:l} ({Cause})",
                     accessName, va, ModeName(mode), ExceptionName((ulong)f), (ulong)f);
             }
             else
             {
-                _log.Information("mmu: {Access:l} va=0x{Va:x16} as {Privilege:l} -> pa=0x{Pa:x16}", accessName, va, ModeName(mode), pa);
+                Log(LogEventLevel.Information, hart.HartId, "mmu: {Access:l} va=0x{Va:x16} as {Privilege:l} -> pa=0x{Pa:x16}", accessName, va, ModeName(mode), pa);
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using RvEmu.Core.Cpu;
+using RvEmu.Core.Tracing;
 
 namespace RvEmu.Devices.Machine;
 
@@ -127,6 +128,7 @@ public sealed partial class VirtMachine
         // core after every chunk (sched_yield, well under a microsecond when nobody else is runnable:
         // ~1% of a chunk) bounds a hand-over by one chunk. A single hart has no one to wait for.
         bool yieldAfterChunk = Harts.Count > 1;
+        TraceLog.CurrentHart = hart.HartId; // device accesses from this thread are this hart's (trace)
         try
         {
             while (_outcome is null)
@@ -225,7 +227,9 @@ public sealed partial class VirtMachine
                 }
                 anyAwake = true;
                 if (_stepsTaken >= _stepLimit) { SetOutcome(ExitReason.InstructionLimit, 124, LimitMessage); return; }
+                TraceLog.CurrentHart = hart.HartId;
                 _stepsTaken += hart.Run(Math.Min(ChunkSize, _stepLimit - _stepsTaken));
+                TraceLog.CurrentHart = -1;
                 PollDevices(andHarts: true);
                 if (_outcome is not null) return;
                 if (_resetRequested) { ResetNow(); break; }

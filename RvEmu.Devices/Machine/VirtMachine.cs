@@ -77,6 +77,7 @@ public sealed partial class VirtMachine : IMachineControl, IDisposable
         {
             Bus.Observer = trace;
             foreach (var h in harts) h.Observer = trace;
+            trace.NameHarts = harts.Count > 1;
         }
     }
 

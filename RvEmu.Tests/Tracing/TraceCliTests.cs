@@ -56,6 +56,34 @@ public sealed class TraceCliTests
         }.Concat(MmioOfHello())), "instructions 6..8, and every device access (the filters select instructions only)");
     }
 
+    [Test]
+    public void SeveralHarts_EveryLineNamesItsHart_AndTraceHartKeepsOne()
+    {
+        // RvEmu's SBI test payload on RvEmu's firmware starts hart 1 through HSM and sends it IPIs: both harts
+        // trap, take interrupts and touch devices. --icount makes the two runs identical but for the filter.
+        string sbitest = RepoPaths.Combine("firmware", "sbi", "test", "sbitest.elf");
+        string[] Run(string name, params string[] extra)
+        {
+            string path = Path.Combine(_dir, name);
+            var (code, _, stderr) = Rvemu(["run", "--smp", "2", "--icount", "--kernel", sbitest, "--trace", path,
+                "--trace-events", "trap,irq,sbi,mmio", .. extra]);
+            Assert.That(code, Is.EqualTo(0), stderr);
+            return File.ReadAllLines(path);
+        }
+
+        var all = Run("all.log");
+        Assert.That(all, Is.Not.Empty);
+        Assert.That(all.Where(l => !Regex.IsMatch(l, @"^core +[01]: (trap|irq|sbi|mret|sret|mmio): ")), Is.Empty, "every line names its hart");
+        var hart1 = all.Where(l => l.StartsWith("core   1: ", StringComparison.Ordinal)).ToArray();
+        Assert.That(hart1.Any(l => l.Contains(" trap: ")) && hart1.Any(l => l.Contains(" mmio: ")), Is.True, "hart 1 traps and touches devices");
+        Assert.That(all.Any(l => l.StartsWith("core   0: ", StringComparison.Ordinal)), Is.True);
+
+        Assert.That(Run("one.log", "--trace-hart", "1"), Is.EqualTo(hart1), "--trace-hart 1 keeps exactly hart 1's lines");
+
+        var (badCode, _, badErr) = Rvemu("run", "--smp", "2", "--kernel", sbitest, "--trace", "-", "--trace-hart", "2");
+        Assert.That((badCode, badErr.Trim()), Is.EqualTo((2, "rvemu: --trace-hart: hart 2 does not exist (the machine has 2 harts: --smp)")));
+    }
+
     /// <summary>hello's device accesses: per character an LSR read (THRE|TEMT) and a THR write, then the finisher.</summary>
     private static IEnumerable<string> MmioOfHello()
     {
