@@ -99,6 +99,27 @@ public sealed partial class Hart
         return true;
     }
 
+    /// <summary>
+    /// Read a CSR with M-mode's rights, whatever mode the hart is in, as a debugger or a lock-step comparer
+    /// does. Only while the hart is stopped (not running on another thread).
+    /// </summary>
+    internal bool TryReadCsrAsDebugger(int csr, out ulong value)
+    {
+        var mode = _priv;
+        _priv = PrivilegeMode.Machine;
+        try { return TryReadCsr(csr, out value); }
+        finally { _priv = mode; }
+    }
+
+    /// <summary>Write a CSR with M-mode's rights (see <see cref="TryReadCsrAsDebugger"/>).</summary>
+    internal bool TryWriteCsrAsDebugger(int csr, ulong value)
+    {
+        var mode = _priv;
+        _priv = PrivilegeMode.Machine;
+        try { return TryWriteCsr(csr, value); }
+        finally { _priv = mode; }
+    }
+
     /// <summary>Read a CSR. False means illegal instruction (unknown CSR or no permission).</summary>
     internal bool TryReadCsr(int csr, out ulong value)
     {

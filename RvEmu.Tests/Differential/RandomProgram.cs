@@ -18,7 +18,7 @@ namespace RvEmu.Tests.Differential;
 internal sealed class RandomProgram
 {
     public const ulong Base = 0x8000_0000;
-    /// <summary>The sandbox is [SandboxBase, SandboxBase + 4 KiB); x30 points at its middle.</summary>
+    /// <summary>The sandbox is [SandboxBase, SandboxBase + 4 KiB); x30 points at its middle (+ 2048).</summary>
     public const ulong SandboxBase = Base + 0x1_0000;
     private const ulong FinisherBase = 0x10_0000;
 
@@ -35,10 +35,19 @@ internal sealed class RandomProgram
     // Registers a random instruction may write.
     private const int Temp = 29, SandboxReg = 30, HandlerReg = 31;
 
-    public RandomProgram(int seed, int length)
+    /// <summary>Privilege the body runs in: 3 (M, no translation), 1 (S) or 0 (U), both under Sv39.</summary>
+    public int Mode { get; }
+
+    // Sv39 page tables (privileged spec 4.4), in the image: root, one level-1 and one level-0 table.
+    private const int RootOffset = 0x2_0000, Level1Offset = 0x2_1000, Level0Offset = 0x2_2000, ImageSize = 0x2_3000;
+    /// <summary>Virtual address of the sandbox page under Sv39 (a 4 KiB leaf, random permissions and A/D bits).</summary>
+    public const ulong SandboxVirtual = 0x4000_0000;
+
+    public RandomProgram(int seed, int length, int mode = 3)
     {
         Seed = seed;
         Length = length;
+        Mode = mode;
         _rng = new Random(seed);
         Build();
     }
@@ -129,14 +138,18 @@ internal sealed class RandomProgram
         Emit32(0x0001_0f37);                            // lui x30, 0x10
         Emit32(R(0x33, SandboxReg, 0, SandboxReg, 31, 0)); // add x30, x30, x31
         Emit32(I(0x13, SandboxReg, 0, SandboxReg, 0x7ff)); // addi x30, x30, 2047
+        Emit32(I(0x13, SandboxReg, 0, SandboxReg, 1));     // addi x30, x30, 1: the page's middle
         for (int r = 1; r <= 28; r++) Emit32(I(0x03, r, 3, 31, tableOffset + (r - 1) * 8)); // ld xr, table[r-1](x31)
         Emit32(I(0x03, Temp, 3, 31, tableOffset + 28 * 8));
-        Emit32(Jal(0, 4 + 40));                          // jal over the handler (10 instructions)
+        Emit32(Jal(0, 4 + 80));                          // jal over the two handlers (10 instructions each)
         ulong handler = Pc;
-        Handler();
+        Handler(supervisor: false);
+        ulong supervisorHandler = Pc;
+        Handler(supervisor: true);
         long rel = (long)(handler - (Base + (ulong)handlerFixup));
         Patch(handlerFixup, 0x17 | (uint)Temp << 7);     // auipc x29, 0
         Patch(handlerFixup + 4, I(0x13, Temp, 0, Temp, rel));
+        if (Mode != 3) EnterMode(supervisorHandler);
 
         BodyStart = Pc;
         for (int i = 0; i < Length; i++) Random();
@@ -148,6 +161,83 @@ internal sealed class RandomProgram
         Emit32(S(0x23, 2, Temp, SandboxReg, 0));        // sw x30, 0(x29)
         Emit32(Jal(0, 0));                              // j . (in case the finisher is slow to act)
         _ = FinisherBase;
+        if (Mode != 3) PageTables();
+    }
+
+    /// <summary>x29 = a value below 2^31 (lui + addiw).</summary>
+    private void Li(int rd, long value)
+    {
+        long hi = (value + 0x800) >> 12, lo = value - (hi << 12);
+        Emit32((uint)(hi & 0xfffff) << 12 | (uint)rd << 7 | 0x37);
+        Emit32(I(0x1b, rd, 0, rd, lo));
+    }
+
+    /// <summary>
+    /// Leave M-mode for S or U under Sv39: PMP open to all (an S/U access with no matching entry fails, 3.7.1),
+    /// random delegation to the S handler (S-mode bodies only: a U-mode body's code page is a U page, which
+    /// S-mode may not execute), satp, MPP, random SUM and MXR, then mret to the body.
+    /// </summary>
+    private void EnterMode(ulong supervisorHandler)
+    {
+        Emit32(I(0x13, Temp, 0, 0, -1));               // addi x29, x0, -1
+        Emit32(I(0x13, Temp, 5, Temp, 10));            // srli x29, x29, 10: NAPOT over everything
+        Emit32(Csr(1, 0, Temp, 0x3b0));                // pmpaddr0
+        Emit32(I(0x13, Temp, 0, 0, 0x1f));             // NAPOT | X | W | R
+        Emit32(Csr(1, 0, Temp, 0x3a0));                // pmpcfg0
+        long deleg = 0;
+        if (Mode == 1)
+            foreach (int cause in new[] { 0, 2, 3, 4, 5, 6, 7, 8, 12, 13, 15 })
+                if (_rng.Next(2) == 0) deleg |= 1L << cause;
+        // A faulting AMO is a store/AMO exception on RvEmu (the spec) and, for misalignment and pages it may not
+        // read, a load exception on QEMU 7.2 (see Lockstep's rules): delegate each pair together so that both
+        // machines take it to the same handler.
+        // Likewise an AMO's page fault (15 against 13) and access fault (7 against 5).
+        foreach (var (store, load) in new[] { (6, 4), (15, 13), (7, 5) })
+            if ((deleg & (1L << store | 1L << load)) != 0) deleg |= 1L << store | 1L << load;
+        Li(Temp, deleg);
+        Emit32(Csr(1, 0, Temp, 0x302));                // medeleg
+        long rel = (long)(supervisorHandler - Pc);
+        Emit32(0x17 | (uint)Temp << 7);                // auipc x29, 0
+        Emit32(I(0x13, Temp, 0, Temp, rel));
+        Emit32(Csr(1, 0, Temp, 0x105));                // stvec
+        Li(Temp, (long)((Base + RootOffset) >> 12));   // satp.PPN
+        Emit32(I(0x13, HandlerReg, 0, 0, 8));
+        Emit32(I(0x13, HandlerReg, 1, HandlerReg, 60));
+        Emit32(R(0x33, Temp, 6, Temp, HandlerReg, 0)); // or: MODE = Sv39
+        Emit32(Csr(1, 0, Temp, 0x180));                // satp
+        Emit32(0x1200_0073);                           // sfence.vma
+        Li(Temp, 0x1800);
+        Emit32(Csr(3, 0, Temp, 0x300));                // clear MPP
+        Li(Temp, (long)Mode << 11 | (long)_rng.Next(2) << 18 | (long)_rng.Next(2) << 19); // MPP, SUM, MXR
+        Emit32(Csr(2, 0, Temp, 0x300));
+        Emit32(0x4000_0f37);                           // lui x30, 0x40000: the sandbox's virtual page
+        Emit32(I(0x13, SandboxReg, 0, SandboxReg, 0x7ff));
+        Emit32(I(0x13, SandboxReg, 0, SandboxReg, 1));
+        Emit32(0x17 | (uint)Temp << 7);                // auipc x29, 0
+        Emit32(I(0x13, Temp, 0, Temp, 16));            // + 16: the body, after these four instructions
+        Emit32(Csr(1, 0, Temp, 0x341));                // mepc
+        Emit32(0x3020_0073);                           // mret
+    }
+
+    /// <summary>Sv39 tables: VA 0 (devices) and VA 0x8000_0000 (code) as gigapages, the sandbox as a 4 KiB leaf.</summary>
+    private void PageTables()
+    {
+        if (_bytes.Count > 0x1_0000) throw new InvalidOperationException("the program overlaps the sandbox");
+        while (_bytes.Count < ImageSize) _bytes.Add(0);
+        const ulong V = 1, R = 2, W = 4, X = 8, U = 16, A = 64, D = 128;
+        ulong user = Mode == 0 ? U : 0;
+        void Pte(int offset, ulong value)
+        {
+            for (int b = 0; b < 8; b++) _bytes[offset + b] = (byte)(value >> (8 * b));
+        }
+        Pte(RootOffset + 0 * 8, (0UL >> 12) << 10 | V | R | W | A | D | user);
+        Pte(RootOffset + 1 * 8, ((Base + Level1Offset) >> 12) << 10 | V);
+        Pte(RootOffset + 2 * 8, (Base >> 12) << 10 | V | R | W | X | A | D | user);
+        Pte(Level1Offset, ((Base + Level0Offset) >> 12) << 10 | V);
+        ulong rwx = new[] { R, R | W, R | X, R | W | X, X }[_rng.Next(5)];
+        ulong u = Mode == 0 ? (_rng.Next(10) == 0 ? 0 : U) : (_rng.Next(4) == 0 ? U : 0);
+        ulong a = _rng.Next(5) == 0 ? 0 : A, d = _rng.Next(5) < 2 ? 0 : D;
+        Pte(Level0Offset, (SandboxBase >> 12) << 10 | V | rwx | u | a | d);
     }
 
     private void Patch(int offset, uint w)
@@ -155,18 +245,19 @@ internal sealed class RandomProgram
         for (int i = 0; i < 4; i++) _bytes[offset + i] = (byte)(w >> (8 * i));
     }
 
-    /// <summary>mepc += the length of the trapping instruction (2 or 4), then mret. Ten 4-byte instructions.</summary>
-    private void Handler()
+    /// <summary>xepc += the length of the trapping instruction (2 or 4), then xret. Ten 4-byte instructions.</summary>
+    private void Handler(bool supervisor)
     {
-        Emit32(Csr(2, HandlerReg, 0, 0x341));            // csrr x31, mepc
+        int epc = supervisor ? 0x141 : 0x341;
+        Emit32(Csr(2, HandlerReg, 0, epc));              // csrr x31, xepc
         Emit32(I(0x03, Temp, 5, HandlerReg, 0));        // lhu x29, 0(x31)
         Emit32(I(0x13, Temp, 7, Temp, 3));              // andi x29, x29, 3
         Emit32(I(0x13, HandlerReg, 0, HandlerReg, 2));  // addi x31, x31, 2
         Emit32(I(0x13, Temp, 0, Temp, -3));             // addi x29, x29, -3
         Emit32(B(1, Temp, 0, 8));                       // bne x29, x0, +8
         Emit32(I(0x13, HandlerReg, 0, HandlerReg, 2));  // addi x31, x31, 2
-        Emit32(Csr(1, 0, HandlerReg, 0x341));           // csrw mepc, x31
-        Emit32(0x3020_0073);                            // mret
+        Emit32(Csr(1, 0, HandlerReg, epc));             // csrw xepc, x31
+        Emit32(supervisor ? 0x1020_0073u : 0x3020_0073u); // sret / mret
         Emit32(0x0000_0013);                            // nop (pads the handler to ten instructions)
     }
 
@@ -226,8 +317,10 @@ internal sealed class RandomProgram
         // Offsets reach the whole 4 KiB sandbox; a third of them are misaligned for their width.
         int width = _rng.Next(4);
         int size = 1 << width;
-        int offset = _rng.Next(-2047, 2048 - 8);
-        if (_rng.Next(3) != 0) offset &= ~(size - 1);
+        // x30 is the sandbox page + 2048: pick the byte in the page, keep the whole access in it.
+        int inPage = _rng.Next(0, 4096 - size + 1);
+        if (_rng.Next(3) != 0) inPage &= ~(size - 1);
+        int offset = inPage - 2048;
         if (_rng.Next(2) == 0)
         {
             uint f3 = (uint)width | (width < 3 && _rng.Next(2) == 0 ? 4u : 0u); // lb/lh/lw/ld, lbu/lhu/lwu
@@ -248,9 +341,9 @@ internal sealed class RandomProgram
     /// <summary>x29 = sandbox address (aligned, or now and then not: a misaligned AMO must trap alike).</summary>
     private void AtomicAddress(int size)
     {
-        int offset = _rng.Next(-2040, 2040) & ~(size - 1);
-        if (_rng.Next(12) == 0) offset += 2;
-        Emit32(I(0x13, Temp, 0, SandboxReg, offset));
+        int inPage = _rng.Next(0, 4096 - size + 1) & ~(size - 1);
+        if (_rng.Next(12) == 0) inPage += 2;
+        Emit32(I(0x13, Temp, 0, SandboxReg, inPage - 2048));
     }
 
     private void Amo()
@@ -360,6 +453,7 @@ internal sealed class RandomProgram
     private void CsrAccess()
     {
         int csr = Csrs[_rng.Next(Csrs.Length)];
+        if (csr == 0x105 && Mode != 3) csr = 0x140; // stvec holds the S handler when the body runs under it
         uint f3 = (uint)_rng.Next(1, 8);
         if (f3 == 4) f3 = 2;
         // Reads only, now and then, of counters that are equal on both machines (mhartid; misa differs: QEMU has H).
