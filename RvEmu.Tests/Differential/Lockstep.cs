@@ -214,6 +214,30 @@ internal static class Lockstep
             && hart.TryReadVirtual(prevPc, 4, out ulong prev) && (prev & 0x7f) == 0x73 && ((prev >> 7) & 31) == (ulong)rd
             && (prev >> 20) is 0x341 or 0x141)
             return "mepc/sepc bit 0 written as 1: QEMU 7.2 keeps it, the spec (3.1.14) makes it zero; RvEmu follows the spec";
+        // QEMU 7.2's virt CPU has the hypervisor extension and Sscofpmf, RvEmu has neither: mie's VSSIE, VSTIE,
+        // VSEIE, SGEIE (bits 2, 6, 10, 12) and LCOFIE (13) exist only there (priv 3.1.9).
+        const ulong hypervisorInterrupts = 1 << 2 | 1 << 6 | 1 << 10 | 1 << 12 | 1 << 13;
+        if (name == "mie" && ((Mine(name) ^ Theirs(name)) & ~hypervisorInterrupts) == 0)
+            return "mie bits of the hypervisor and Sscofpmf extensions (QEMU 7.2 has them, RvEmu does not)";
+        if (name.StartsWith('x') && int.Parse(name[1..]) is var rdm && ((rvemu.X[rdm] ^ qemu.X[rdm]) & ~hypervisorInterrupts) == 0
+            && hart.TryReadVirtual(prevPc, 4, out ulong prevMie) && (prevMie & 0x7f) == 0x73 && ((prevMie >> 7) & 31) == (ulong)rdm
+            && (prevMie >> 20) == 0x304)
+            return "mie bits of the hypervisor and Sscofpmf extensions (QEMU 7.2 has them, RvEmu does not)";
+        // menvcfg/senvcfg CBIE, CBCFE, CBZE (bits 4-7, Zicbom/Zicboz) and PBMTE (62, Svpbmt): extensions QEMU 7.2's
+        // CPU has and RvEmu does not, so those bits are read-only zero here (priv 3.1.18).
+        const ulong envcfgExtensions = 0xf0UL | 1UL << 62;
+        if (name.StartsWith('x') && int.Parse(name[1..]) is var rde && ((rvemu.X[rde] ^ qemu.X[rde]) & ~envcfgExtensions) == 0
+            && hart.TryReadVirtual(prevPc, 4, out ulong prevEnv) && (prevEnv & 0x7f) == 0x73 && ((prevEnv >> 7) & 31) == (ulong)rde
+            && (prevEnv >> 20) is 0x30a or 0x10a)
+            return "menvcfg/senvcfg bits of Zicbom/Zicboz/Svpbmt (QEMU 7.2 has them, RvEmu does not)";
+        // Priv. spec 3.1.11, 4.1.5, 3.1.13: mcounteren, scounteren and mcountinhibit are 32-bit registers, and
+        // mcountinhibit's bit 1 is hardwired to zero (time cannot be inhibited). QEMU 7.2 keeps all 64 bits written
+        // (and mcountinhibit's bit 1) and reads them back; RvEmu keeps what the spec defines, zero-extended.
+        if (name.StartsWith('x') && int.Parse(name[1..]) is var rdc
+            && hart.TryReadVirtual(prevPc, 4, out ulong prevCsr) && (prevCsr & 0x7f) == 0x73 && ((prevCsr >> 7) & 31) == (ulong)rdc
+            && (prevCsr >> 20) is 0x306 or 0x106 or 0x320
+            && rvemu.X[rdc] == ((uint)qemu.X[rdc] & ((prevCsr >> 20) == 0x320 ? ~2u : ~0u)))
+            return "mcounteren/scounteren/mcountinhibit are 32 bits, mcountinhibit bit 1 zero (priv 3.1.11-13): QEMU 7.2 keeps 64 written bits";
         // Priv. spec table 3.6: a misaligned AMO raises "store/AMO address misaligned" (6). QEMU 7.2 raises
         // "load address misaligned" (4) for it; RvEmu follows the spec.
         // The same for an AMO on a page it may not read: "store/AMO page fault" (15) by 4.3.2, QEMU 7.2 says 13.

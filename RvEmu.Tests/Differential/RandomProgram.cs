@@ -448,12 +448,17 @@ internal sealed class RandomProgram
     }
 
     /// <summary>CSRs an M-mode program may write freely (WARL legalisation is part of what is compared).</summary>
-    private static readonly int[] Csrs = { 0x001, 0x002, 0x003, 0x340, 0x140, 0x141, 0x142, 0x143, 0x105, 0x342, 0x343, 0x341 };
+    private static readonly int[] Csrs =
+    {
+        0x001, 0x002, 0x003, 0x340, 0x140, 0x141, 0x142, 0x143, 0x105, 0x342, 0x343, 0x341,
+        0x304, 0x306, 0x106, 0x180, 0x30a, 0x10a, 0x320,
+    };
 
     private void CsrAccess()
     {
         int csr = Csrs[_rng.Next(Csrs.Length)];
         if (csr == 0x105 && Mode != 3) csr = 0x140; // stvec holds the S handler when the body runs under it
+        if (csr == 0x180 && Mode != 3) csr = 0x140; // and satp its page table
         uint f3 = (uint)_rng.Next(1, 8);
         if (f3 == 4) f3 = 2;
         // Reads only, now and then, of counters that are equal on both machines (mhartid; misa differs: QEMU has H).
