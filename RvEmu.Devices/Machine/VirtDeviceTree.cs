@@ -34,7 +34,7 @@ public sealed record VirtDeviceTreeConfig(ulong MemorySize, int HartCount, strin
 /// against and a decompiled tree can be diffed against QEMU's line by line.</para>
 /// <para>Nodes for devices RvEmu does not emulate are left out rather than advertised to the guest:
 /// the PCIe host (pci@30000000), the CFI flash (flash@20000000), fw-cfg (fw-cfg@10100000), the dynamic
-/// sysbus (platform-bus@4000000), the Goldfish RTC (rtc@101000), and the SBI PMU event map
+/// sysbus (platform-bus@4000000), and the SBI PMU event map
 /// (pmu, "riscv,pmu": RvEmu's mhpmcounters are hard-wired to zero, and OpenSBI only disables its PMU
 /// extension when the node is missing). /chosen/rng-seed is left out too: QEMU fills it with fresh host
 /// randomness on every run, and RvEmu keeps runs reproducible.</para>
@@ -155,6 +155,13 @@ public static class VirtDeviceTree
         fdt.PropertyU32("#size-cells", 2);
         fdt.PropertyString("compatible", "simple-bus");
         fdt.PropertyEmpty("ranges");
+
+        fdt.BeginNode(Node("rtc", VirtMemoryMap.RtcBase));
+        fdt.PropertyU32("interrupts", VirtMemoryMap.RtcIrq);
+        fdt.PropertyU32("interrupt-parent", plicPhandle);
+        fdt.PropertyU64("reg", VirtMemoryMap.RtcBase, VirtMemoryMap.RtcSize);
+        fdt.PropertyString("compatible", "google,goldfish-rtc");
+        fdt.EndNode();
 
         fdt.BeginNode(Node("serial", VirtMemoryMap.UartBase));
         fdt.PropertyU32("interrupts", VirtMemoryMap.UartIrq);

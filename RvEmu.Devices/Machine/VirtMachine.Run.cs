@@ -330,6 +330,7 @@ public sealed partial class VirtMachine
             Clint.Reset();
             Plic.Reset();
             Uart.Reset();
+            Rtc.Reset();
         }
     }
 }

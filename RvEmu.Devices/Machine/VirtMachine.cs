@@ -67,6 +67,15 @@ public sealed partial class VirtMachine : IMachineControl, IDisposable
         Plic = new Plic(harts.SelectMany(h => new[] { h.InterruptLine(Interrupt.MachineExternal), h.InterruptLine(Interrupt.SupervisorExternal) }).ToList());
         Bus.AddDevice(VirtMemoryMap.PlicBase, VirtMemoryMap.PlicSize, Plic);
 
+        // The Goldfish RTC: the host's wall clock at start, or with --icount a fixed instant (2000-01-01 UTC), so
+        // deterministic runs stay byte-identical.
+        ulong epochNs = options.Deterministic
+            ? (ulong)new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1_000_000
+            : (ulong)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000);
+        Rtc = new GoldfishRtc(Timer, Plic.Source(VirtMemoryMap.RtcIrq), epochNs);
+        Bus.AddDevice(VirtMemoryMap.RtcBase, VirtMemoryMap.RtcSize, Rtc);
+        _polled.Add(Rtc);
+
         Uart = new Uart16550(options.ConsoleOutput, Plic.Source(VirtMemoryMap.UartIrq), SignalHostEvent, Timer);
         Bus.AddDevice(VirtMemoryMap.UartBase, VirtMemoryMap.UartSize, Uart);
         _polled.Add(Uart);
@@ -155,6 +164,7 @@ public sealed partial class VirtMachine : IMachineControl, IDisposable
     public Clint Clint { get; }
     public Plic Plic { get; }
     public Uart16550 Uart { get; }
+    public GoldfishRtc Rtc { get; }
 
     /// <summary>Type on the guest's console (UART receive). Safe from any thread.</summary>
     public void SendInput(ReadOnlySpan<byte> bytes) => Uart.EnqueueInput(bytes);

@@ -218,10 +218,20 @@ public class VirtDeviceTreeTests
     }
 
     [Test]
+    public void GoldfishRtc_IsDescribedAsQemuDoes()
+    {
+        DtsNode root = Decompile(new VirtDeviceTreeConfig(128UL << 20, 1, Isa));
+        var rtc = root.Child("soc").Child("rtc@101000");
+        Assert.That(rtc.Strings("compatible"), Is.EqualTo(new[] { "google,goldfish-rtc" }));
+        Assert.That(rtc.Cells("reg"), Is.EqualTo(new[] { 0u, 0x101000u, 0u, 0x1000u }));
+        Assert.That(rtc.Cells("interrupts"), Is.EqualTo(new[] { 11u }));
+    }
+
+    [Test]
     public void UnemulatedDevicesAreAbsent()
     {
         DtsNode root = Decompile(new VirtDeviceTreeConfig(128UL << 20, 1, Isa));
-        string[] absent = ["pci@", "flash@", "fw-cfg@", "platform-bus@", "rtc@", "pmu"];
+        string[] absent = ["pci@", "flash@", "fw-cfg@", "platform-bus@", "pmu"];
         IEnumerable<string> names = root.Children.Concat(root.Child("soc").Children).Select(c => c.Name);
         Assert.That(names.Where(n => absent.Any(a => n.StartsWith(a, StringComparison.Ordinal))), Is.Empty);
         Assert.That(root.Child("chosen").Has("rng-seed"), Is.False);

@@ -82,6 +82,10 @@ public sealed class LinuxBootTests
             Assert.That(boot, Does.Contain("EXT4-fs (vda): mounted filesystem"), "the root filesystem mounted");
 
             Assert.That(Command(guest, "uname -a"), Does.Match(@"Linux rvemu 6\.1\.\d+ .* riscv64"));
+            // The Goldfish RTC set the system clock at boot: the guest knows the host's year, not 1970.
+            Assert.That(boot, Does.Contain("goldfish_rtc 101000.rtc: registered as rtc0"));
+            var year = System.Text.RegularExpressions.Regex.Match(Command(guest, "date +%Y"), @"\n(\d{4})\r?\n");
+            Assert.That(year.Success && int.Parse(year.Groups[1].Value) >= DateTime.UtcNow.Year - 1, Is.True, $"the guest's year: {year.Value}");
             string cpuinfo = Command(guest, "cat /proc/cpuinfo");
             Assert.That(cpuinfo, Does.Match(@"processor\s*: 0"));
             Assert.That(cpuinfo, Does.Match(@"isa\s*: rv64imafdc"), "the ISA string of the device tree");
