@@ -24,6 +24,9 @@ internal static class RunCommand
         // QEMU's virt takes up to 512 harts; RvEmu's PLIC, CLINT and FDT would too, but 8 is what is tested.
         const int MaxSmp = 8;
         var smp = new Option<int?>("--smp") { Description = "Number of harts, 1 to 8 (as QEMU's -smp): each runs on its own host thread (round-robin on one thread with --icount)", HelpName = "N", CustomParser = Cli.Number<int>("--smp", "a number of harts from 1 to 8") };
+        var gdb = new Option<string?>("--gdb") { Description = "Wait for a GDB connection (gdb-multiarch: target remote :1234) on tcp::PORT, PORT or tcp:HOST:PORT (localhost unless a host is given)", HelpName = "SPEC" };
+        var gdbShort = new Option<bool>("-s") { Description = "Shorthand for --gdb tcp::1234 (as QEMU's -s)" };
+        var waitForGdb = new Option<bool>("--wait-for-gdb", "-S") { Description = "Hold every hart at reset until GDB continues (as QEMU's -S)" };
         var dumpDtb = new Option<string?>("--dump-dtb") { Description = "Write the generated device tree blob to FILE and exit (view it with: dtc -I dtb -O dts FILE)", HelpName = "FILE" };
 
         var trace = new TraceOptions();
@@ -31,7 +34,7 @@ internal static class RunCommand
             "The console is a serial terminal: every key goes to the guest, Ctrl-C too; Ctrl-A x quits RvEmu (exit code 130), " +
             "Ctrl-A h lists the escape keys, Ctrl-A Ctrl-A sends Ctrl-A")
         {
-            kernel, bios, memory, smp, drive, signature, maxInsns, timeout, icount, append, dumpDtb,
+            kernel, bios, memory, smp, drive, signature, maxInsns, timeout, icount, append, dumpDtb, gdb, gdbShort, waitForGdb,
         };
         foreach (var o in trace.All) cmd.Options.Add(o);
         cmd.SetAction(p =>
@@ -84,13 +87,48 @@ internal static class RunCommand
             }
             if (options.KernelPath is null && !options.HasBios)
                 throw new UsageException("nothing to run: give --kernel FILE (see 'rvemu run --help')");
-            return Run(options, p.GetValue(signature), notice, traceOutput, signals);
+            string? gdbSpec = p.GetValue(gdb) ?? (p.GetValue(gdbShort) ? "tcp::1234" : null);
+            if (gdbSpec is null && p.GetValue(waitForGdb)) throw new UsageException("--wait-for-gdb: needs --gdb SPEC or -s");
+            using var listener = gdbSpec is null ? null : Listen(gdbSpec);
+            return Run(options, p.GetValue(signature), notice, traceOutput, signals, listener, p.GetValue(waitForGdb));
         });
         return cmd;
     }
 
     // The notice is printed only once the machine is built, so a bad input still gets exactly one line.
-    private static int Run(MachineOptions options, string? signaturePath, string? notice, TraceOptions.TraceOutput? trace, HostSignals signals)
+    /// <summary>--gdb SPEC: tcp::PORT, PORT or tcp:HOST:PORT, as QEMU's -gdb. Listening beyond loopback takes an explicit host, and warns.</summary>
+    private static DisposableListener Listen(string spec)
+    {
+        string rest = spec.StartsWith("tcp:", StringComparison.Ordinal) ? spec[4..] : ":" + spec;
+        int colon = rest.LastIndexOf(':');
+        string host = colon > 0 ? rest[..colon] : "";
+        if (colon < 0 || !int.TryParse(rest[(colon + 1)..], out int port) || port is < 1 or > 65535)
+            throw new UsageException($"--gdb: '{spec}' is not tcp::PORT, PORT or tcp:HOST:PORT");
+        System.Net.IPAddress address = System.Net.IPAddress.Loopback;
+        if (host.Length > 0 && host != "localhost")
+        {
+            if (!System.Net.IPAddress.TryParse(host, out address!))
+                throw new UsageException($"--gdb: '{host}' is not an IP address");
+            if (!System.Net.IPAddress.IsLoopback(address))
+                Console.Error.WriteLine($"rvemu: warning: the GDB stub listens on {host}: anyone who can reach it controls the guest");
+        }
+        var listener = new System.Net.Sockets.TcpListener(address, port);
+        try { listener.Start(); }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new UsageException($"--gdb: cannot listen on {address}:{port}: {e.Message}");
+        }
+        return new DisposableListener(listener);
+    }
+
+    private sealed class DisposableListener(System.Net.Sockets.TcpListener listener) : IDisposable
+    {
+        public System.Net.Sockets.TcpListener Listener => listener;
+        public void Dispose() => listener.Stop();
+    }
+
+    private static int Run(MachineOptions options, string? signaturePath, string? notice, TraceOptions.TraceOutput? trace, HostSignals signals,
+        DisposableListener? gdb = null, bool waitForGdb = false)
     {
         using var console = new HostConsole();
         options.ConsoleOutput = console.Write;
@@ -102,7 +140,7 @@ internal static class RunCommand
         if (machine.RawKernelNotice is { } raw) Console.Error.WriteLine($"rvemu: {raw}");
         console.Attach(machine);
         signals.Attach(machine);
-        var result = machine.Run();
+        var result = gdb is null ? machine.Run() : machine.RunUnderDebugger(gdb.Listener, waitForGdb);
         signals.Attach(null);
         console.Detach();
         if (signaturePath is not null) WriteSignature(machine, signaturePath);

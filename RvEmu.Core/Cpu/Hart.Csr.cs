@@ -103,7 +103,7 @@ public sealed partial class Hart
     /// Read a CSR with M-mode's rights, whatever mode the hart is in, as a debugger or a lock-step comparer
     /// does. Only while the hart is stopped (not running on another thread).
     /// </summary>
-    internal bool TryReadCsrAsDebugger(int csr, out ulong value)
+    public bool TryReadCsrAsDebugger(int csr, out ulong value)
     {
         var mode = _priv;
         _priv = PrivilegeMode.Machine;
@@ -112,7 +112,7 @@ public sealed partial class Hart
     }
 
     /// <summary>Write a CSR with M-mode's rights (see <see cref="TryReadCsrAsDebugger"/>).</summary>
-    internal bool TryWriteCsrAsDebugger(int csr, ulong value)
+    public bool TryWriteCsrAsDebugger(int csr, ulong value)
     {
         var mode = _priv;
         _priv = PrivilegeMode.Machine;

@@ -406,6 +406,81 @@ public sealed unsafe partial class Hart
         return true;
     }
 
+    // ---- debugger access (GDB stub): no TLB fill, no A/D update, no device access ----
+
+    /// <summary>
+    /// Translate <paramref name="va"/> as a debugger does (QEMU's cpu_get_phys_page_debug): through the
+    /// hart's current Sv39 table when it translates data accesses, else identity. The walk reads the table
+    /// without setting A/D bits or filling a TLB, and ignores permissions (a debugger may look at any mapped
+    /// page). False when the address is not mapped.
+    /// </summary>
+    public bool TranslateForDebugger(ulong va, out ulong pa)
+    {
+        pa = va;
+        if (DataMode == PrivilegeMode.Machine || (_satp >> 60) != 8) return true;
+        if (((long)va << 25 >> 25) != (long)va) return false;
+        ulong table = (_satp & PpnMask) << 12;
+        for (int level = 2; level >= 0; level--)
+        {
+            var mem = _bus.FindMemory(table);
+            if (mem is null) return false;
+            ulong pteAddr = table + ((va >> (12 + 9 * level)) & 511) * 8;
+            if (!mem.Contains(pteAddr, 8)) return false;
+            ulong pte = (ulong)Volatile.Read(ref *(long*)(mem.Host + (pteAddr - mem.Base)));
+            if ((pte & PteV) == 0 || ((pte & PteR) == 0 && (pte & PteW) != 0)) return false;
+            ulong ppn = (pte >> 10) & PpnMask;
+            if ((pte & (PteR | PteX)) == 0)
+            {
+                table = ppn << 12;
+                continue;
+            }
+            ulong levelMask = (1UL << (9 * level)) - 1;
+            pa = ((ppn & ~levelMask) << 12) | (va & ((1UL << (12 + 9 * level)) - 1));
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Read guest memory at virtual <paramref name="va"/> for a debugger: RAM and ROM only, page by page. False if any byte is unmapped or not memory.</summary>
+    public bool ReadForDebugger(ulong va, Span<byte> destination)
+    {
+        for (int done = 0; done < destination.Length;)
+        {
+            int chunk = (int)Math.Min((ulong)(destination.Length - done), MemoryRegion.PageSize - ((va + (ulong)done) & PageMask));
+            if (!TranslateForDebugger(va + (ulong)done, out ulong pa)) return false;
+            var mem = _bus.FindMemory(pa);
+            if (mem is null || !mem.Contains(pa, (ulong)chunk)) return false;
+            mem.AsSpan(pa, chunk).CopyTo(destination[done..]);
+            done += chunk;
+        }
+        return true;
+    }
+
+    /// <summary>Write guest memory for a debugger (software breakpoints, <c>set var</c>): RAM only; decoded code on those bytes is dropped.</summary>
+    public bool WriteForDebugger(ulong va, ReadOnlySpan<byte> source)
+    {
+        // Translate every page first, so that a failure writes nothing.
+        for (int done = 0; done < source.Length;)
+        {
+            int chunk = (int)Math.Min((ulong)(source.Length - done), MemoryRegion.PageSize - ((va + (ulong)done) & PageMask));
+            if (!TranslateForDebugger(va + (ulong)done, out ulong pa)) return false;
+            var mem = _bus.FindMemory(pa);
+            if (mem is null || mem.ReadOnly || !mem.Contains(pa, (ulong)chunk)) return false;
+            done += chunk;
+        }
+        for (int done = 0; done < source.Length;)
+        {
+            int chunk = (int)Math.Min((ulong)(source.Length - done), MemoryRegion.PageSize - ((va + (ulong)done) & PageMask));
+            TranslateForDebugger(va + (ulong)done, out ulong pa);
+            var mem = _bus.FindMemory(pa)!;
+            source.Slice(done, chunk).CopyTo(mem.AsSpan(pa, chunk));
+            mem.InvalidateCode(pa, (ulong)chunk);
+            _bus.Reservations.Break(pa, (ulong)chunk);
+            done += chunk;
+        }
+        return true;
+    }
+
     /// <summary>Read a 32-bit word of guest virtual memory as the hart would (for tests and debuggers); no side effects on failure.</summary>
     public bool TryReadVirtual(ulong va, int size, out ulong value)
     {

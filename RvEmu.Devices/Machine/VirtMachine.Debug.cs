@@ -1,0 +1,424 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using RvEmu.Core.Cpu;
+using RvEmu.Core.Debug;
+using RvEmu.Core.Tracing;
+
+namespace RvEmu.Devices.Machine;
+
+/// <summary>
+/// The run loop under a GDB remote-protocol debugger (<c>--gdb</c>), all-stop as QEMU's gdbstub: when one
+/// hart stops (breakpoint, step, Ctrl-C) every hart stops. Everything happens on the calling thread: the
+/// harts run round-robin in chunks (one instruction at a time while breakpoints are set, so a breakpoint
+/// stops before the instruction runs), devices are polled between turns, and packets are read and answered
+/// there, so the debugger never races a running hart. Each hart is a GDB thread (id = hart id + 1).
+/// </summary>
+/// <remarks>
+/// Registers follow GDB's RISC-V numbering (gdb/riscv-tdep.h): x0-x31 are 0-31, pc 32, f0-f31 33-64, a CSR
+/// is 65 + its number (fflags 66, frm 67, fcsr 68), and the privilege level is 65 + 4096. Memory goes through
+/// the selected hart's translation without side effects (<see cref="Hart.ReadForDebugger"/>); device
+/// registers are not read, so looking never changes a device. Breakpoints (Z0 and Z1 alike) are kept in a
+/// set of virtual addresses compared with the pc, not written into guest memory.
+/// </remarks>
+public sealed partial class VirtMachine
+{
+    private Socket? _gdb;
+    private readonly List<byte> _gdbInput = new();
+    private readonly HashSet<ulong> _breakpoints = new();
+    private int _gdbHart;            // Hg: registers and memory
+    private int _stepHart = -1;      // the hart a step command runs, or -1 when continuing
+    private bool _gdbStopped;
+
+    /// <summary>Run with a debugger listening on <paramref name="listener"/>; with <paramref name="waitForDebugger"/> the harts start stopped (QEMU's -S).</summary>
+    public RunResult RunUnderDebugger(TcpListener listener, bool waitForDebugger)
+    {
+        var started = Stopwatch.StartNew();
+        _outcome = null;
+        _stepsTaken = 0;
+        _stepLimit = (long)Math.Min(_options.MaxInstructions ?? long.MaxValue, long.MaxValue);
+        TimeSpan timeout = _options.Timeout ?? TimeSpan.MaxValue;
+        if (waitForDebugger)
+        {
+            _gdb = listener.AcceptSocket();
+            _gdbStopped = true;
+        }
+        try
+        {
+            while (_outcome is null)
+            {
+                if (_gdb is null && listener.Pending())
+                {
+                    _gdb = listener.AcceptSocket();
+                    _gdbStopped = true; // GDB attaches to a stopped target; its '?' asks why
+                }
+                if (_gdb is not null && !ServeDebugger()) { _gdb?.Dispose(); _gdb = null; _gdbStopped = false; }
+                if (_outcome is not null) break;
+                if (_gdbStopped) continue;
+                RunDebuggedTurn();
+                if (_stopRequested) SetOutcome(ExitReason.HostStop, _stopCode, _stopMessage);
+                else if (started.Elapsed >= timeout) SetOutcome(ExitReason.Timeout, 124, TimeoutMessage(timeout));
+                if (_resetRequested) ResetNow();
+            }
+            // Tell GDB how the program ended (W: exited with a code; X: killed by a signal).
+            if (_gdb is not null) Send(_outcome!.Reason == ExitReason.GuestExit ? $"W{_outcome.ExitCode & 0xff:x2}" : "X09");
+        }
+        finally
+        {
+            _gdb?.Dispose();
+            _gdb = null;
+        }
+        var o = _outcome!;
+        return new RunResult(o.Reason, o.ExitCode, o.Message, _retiredBeforeReset + TotalRetired, started.Elapsed);
+    }
+
+    /// <summary>One round of the harts: a step, or a chunk each (instruction by instruction while breakpoints are set).</summary>
+    private void RunDebuggedTurn()
+    {
+        bool anyAwake = false;
+        foreach (var hart in Harts)
+        {
+            if (_stepHart >= 0 && hart.HartId != _stepHart) continue;
+            if (hart.WaitingForInterrupt)
+            {
+                hart.UpdateSstc();
+                if (!hart.InterruptWakesWfi) continue;
+                hart.Wake();
+            }
+            anyAwake = true;
+            TraceLog.CurrentHart = hart.HartId;
+            if (_stepHart >= 0)
+            {
+                _stepsTaken += hart.Run(1);
+                _stepHart = -1;
+                StopForDebugger(hart.HartId, 5);
+            }
+            else if (_breakpoints.Count == 0)
+            {
+                _stepsTaken += hart.Run(Math.Min(ChunkSize, _stepLimit - _stepsTaken));
+            }
+            else
+            {
+                for (int i = 0; i < ChunkSize && !_gdbStopped && _outcome is null; i++)
+                {
+                    if (_breakpoints.Contains(hart.Pc)) { StopForDebugger(hart.HartId, 5); break; }
+                    _stepsTaken += hart.Run(1);
+                    if (hart.WaitingForInterrupt) break;
+                }
+            }
+            TraceLog.CurrentHart = -1;
+            PollDevices(andHarts: true);
+            if (_stepsTaken >= _stepLimit) SetOutcome(ExitReason.InstructionLimit, 124, LimitMessage);
+            if (_outcome is not null || _gdbStopped) return;
+        }
+        if (!anyAwake)
+        {
+            // Every hart waits: sleep until a device deadline or host input, briefly, so Ctrl-C from GDB is seen.
+            ulong deadline = PollDevices(andHarts: true);
+            foreach (var h in Harts) deadline = Math.Min(deadline, h.NextTimerDeadline);
+            if (Timer.Deterministic) { if (deadline != ulong.MaxValue) Timer.SkipTo(deadline); else Thread.Sleep(10); }
+            else
+            {
+                var wait = Timer.Until(deadline);
+                _hostEvent.WaitOne(wait > TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : wait);
+            }
+        }
+    }
+
+    private int _stopSignal = 5;
+
+    private void StopForDebugger(int hartId, int signal)
+    {
+        _gdbStopped = true;
+        _gdbHart = hartId;
+        _stopSignal = signal;
+        if (_gdb is not null) Send(StopReply());
+    }
+
+    private string StopReply() => $"T{_stopSignal:x2}thread:{_gdbHart + 1:x};";
+
+    /// <summary>Read what the debugger sent and answer it. While stopped, block until a resume; while running, only look. False when GDB went away.</summary>
+    private bool ServeDebugger()
+    {
+        var socket = _gdb!;
+        var buffer = new byte[4096];
+        try
+        {
+            while (true)
+            {
+                // Handle every complete item already received.
+                while (true)
+                {
+                    var input = _gdbInput.ToArray();
+                    var r = GdbPacket.Next(input, out int consumed, out byte[] payload);
+                    if (r == GdbPacket.Result.Incomplete) break;
+                    _gdbInput.RemoveRange(0, consumed);
+                    switch (r)
+                    {
+                        case GdbPacket.Result.Interrupt:
+                            if (!_gdbStopped) StopForDebugger(_gdbHart, 2);
+                            break;
+                        case GdbPacket.Result.BadChecksum:
+                        case GdbPacket.Result.TooLong:
+                            socket.Send("-"u8);
+                            break;
+                        case GdbPacket.Result.Packet:
+                            socket.Send("+"u8);
+                            if (!HandlePacket(Encoding.Latin1.GetString(payload), payload)) return false;
+                            break;
+                    }
+                }
+                if (!_gdbStopped || _outcome is not null)
+                {
+                    if (socket.Available == 0) return true;
+                }
+                else if (!socket.Poll(TimeSpan.FromMilliseconds(50), SelectMode.SelectRead))
+                {
+                    if (_stopRequested) { SetOutcome(ExitReason.HostStop, _stopCode, _stopMessage); return true; }
+                    continue;
+                }
+                int n = socket.Receive(buffer);
+                if (n == 0) return false; // GDB closed the connection: the guest goes on
+                _gdbInput.AddRange(buffer.AsSpan(0, n).ToArray());
+            }
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private void Send(string payload)
+    {
+        try { _gdb?.Send(GdbPacket.Frame(payload)); }
+        catch (SocketException) { }
+    }
+
+    private Hart DebugHart => Harts[Math.Clamp(_gdbHart, 0, Harts.Count - 1)];
+
+    /// <summary>One packet. False to drop the connection (detach, kill).</summary>
+    private bool HandlePacket(string p, byte[] raw)
+    {
+        if (p.Length == 0) { Send(""); return true; }
+        switch (p[0])
+        {
+            case '?': Send(StopReply()); return true;
+            case 'g':
+            {
+                var sb = new StringBuilder();
+                for (int i = 0; i < 32; i++) sb.Append(GdbPacket.HexLe(DebugHart.GetX(i)));
+                sb.Append(GdbPacket.HexLe(DebugHart.Pc));
+                Send(sb.ToString());
+                return true;
+            }
+            case 'G':
+            {
+                string hex = p[1..];
+                if (hex.Length < 33 * 16) { Send("E01"); return true; }
+                for (int i = 1; i < 32; i++) { GdbPacket.TryParseHexLe(hex.Substring(16 * i, 16), out ulong v); DebugHart.SetX(i, v); }
+                GdbPacket.TryParseHexLe(hex.Substring(32 * 16, 16), out ulong pc);
+                DebugHart.Pc = pc;
+                Send("OK");
+                return true;
+            }
+            case 'p':
+            {
+                int regnum = Convert.ToInt32(p[1..], 16);
+                Send(TryReadRegister(regnum, out ulong value) ? GdbPacket.HexLe(value, RegisterBytes(regnum)) : "E01");
+            }
+                return true;
+            case 'P':
+            {
+                int eq = p.IndexOf('=');
+                bool ok = eq > 1 && GdbPacket.TryParseHexLe(p[(eq + 1)..], out ulong v) && TryWriteRegister(Convert.ToInt32(p[1..eq], 16), v);
+                Send(ok ? "OK" : "E01");
+                return true;
+            }
+            case 'm':
+            {
+                if (!TryAddressLength(p[1..], out ulong address, out int length)) { Send("E01"); return true; }
+                var bytes = new byte[length];
+                Send(DebugHart.ReadForDebugger(address, bytes) ? Convert.ToHexStringLower(bytes) : "E14");
+                return true;
+            }
+            case 'M':
+            {
+                int colon = p.IndexOf(':');
+                if (colon < 0 || !TryAddressLength(p[1..colon], out ulong address, out int length) || p.Length - colon - 1 != 2 * length) { Send("E01"); return true; }
+                Send(DebugHart.WriteForDebugger(address, Convert.FromHexString(p[(colon + 1)..])) ? "OK" : "E14");
+                return true;
+            }
+            case 'X':
+            {
+                int colon = Array.IndexOf(raw, (byte)':');
+                if (colon < 0 || !TryAddressLength(p[1..colon], out ulong address, out int length) || raw.Length - colon - 1 != length) { Send("E01"); return true; }
+                Send(DebugHart.WriteForDebugger(address, raw.AsSpan(colon + 1)) ? "OK" : "E14");
+                return true;
+            }
+            case 'Z':
+            case 'z':
+            {
+                var parts = p[1..].Split(',');
+                if (parts.Length < 2 || parts[0] is not ("0" or "1")) { Send(""); return true; } // watchpoints: not yet
+                ulong address = Convert.ToUInt64(parts[1], 16);
+                if (p[0] == 'Z') _breakpoints.Add(address); else _breakpoints.Remove(address);
+                Send("OK");
+                return true;
+            }
+            case 'c':
+                Resume(-1, p);
+                return true;
+            case 's':
+                Resume(_gdbHart, p);
+                return true;
+            case 'H':
+            {
+                // Hg / Hc with a thread id: 0 or -1 mean "any"/"all", which keep the current hart.
+                if (p.Length > 2 && int.TryParse(p[2..], System.Globalization.NumberStyles.HexNumber, null, out int t) && t > 0 && t <= Harts.Count)
+                    _gdbHart = t - 1;
+                Send("OK");
+                return true;
+            }
+            case 'T':
+            {
+                bool alive = int.TryParse(p[1..], System.Globalization.NumberStyles.HexNumber, null, out int t) && t > 0 && t <= Harts.Count;
+                Send(alive ? "OK" : "E01");
+                return true;
+            }
+            case 'D':
+                Send("OK");
+                _breakpoints.Clear();
+                return false;
+            case 'k':
+                SetOutcome(ExitReason.HostStop, 137, "killed by the debugger");
+                return false;
+            case 'v':
+                if (p == "vCont?") { Send("vCont;c;C;s;S"); return true; }
+                if (p.StartsWith("vCont;", StringComparison.Ordinal))
+                {
+                    // The first action that names a thread (or none) decides: a step of one hart, else continue.
+                    foreach (string action in p[6..].Split(';'))
+                    {
+                        int colon = action.IndexOf(':');
+                        int thread = colon > 0 ? Convert.ToInt32(action[(colon + 1)..], 16) : -1;
+                        if (action[0] is 's' or 'S')
+                        {
+                            Resume(thread > 0 ? thread - 1 : _gdbHart, "s");
+                            return true;
+                        }
+                    }
+                    Resume(-1, "c");
+                    return true;
+                }
+                Send("");
+                return true;
+            case 'q':
+                HandleQuery(p);
+                return true;
+            default:
+                Send("");
+                return true;
+        }
+    }
+
+    private void Resume(int stepHart, string packet)
+    {
+        // "c ADDR" / "s ADDR" resume at ADDR.
+        if (packet.Length > 1 && packet[0] is 'c' or 's' && ulong.TryParse(packet[1..], System.Globalization.NumberStyles.HexNumber, null, out ulong at))
+            DebugHart.Pc = at;
+        _stepHart = stepHart;
+        _gdbStopped = false;
+    }
+
+    private void HandleQuery(string p)
+    {
+        if (p.StartsWith("qSupported", StringComparison.Ordinal)) Send($"PacketSize={GdbPacket.MaxPayload:x};qXfer:features:read+;vContSupported+;swbreak+;hwbreak+");
+        else if (p == "qAttached") Send("1");
+        else if (p == "qC") Send($"QC{_gdbHart + 1:x}");
+        else if (p == "qfThreadInfo") Send("m" + string.Join(",", Harts.Select(h => (h.HartId + 1).ToString("x"))));
+        else if (p == "qsThreadInfo") Send("l");
+        else if (p.StartsWith("qThreadExtraInfo,", StringComparison.Ordinal))
+        {
+            int t = Convert.ToInt32(p[17..], 16) - 1;
+            string text = t >= 0 && t < Harts.Count ? $"hart {t}, {Harts[t].Mode}-mode" : "unknown";
+            Send(Convert.ToHexStringLower(Encoding.ASCII.GetBytes(text)));
+        }
+        else if (p == "qSymbol::") Send("OK");
+        else if (p.StartsWith(XferTargetXml, StringComparison.Ordinal))
+        {
+            // qXfer:features:read:ANNEX:OFFSET,LENGTH → "m" + part, or "l" + the last part.
+            if (!TryAddressLength(p[XferTargetXml.Length..], out ulong offset, out int length)) { Send("E01"); return; }
+            _targetXml ??= TargetXml();
+            int start = (int)Math.Min(offset, (ulong)_targetXml.Length);
+            int count = Math.Min(length, _targetXml.Length - start);
+            Send((start + count >= _targetXml.Length ? "l" : "m") + _targetXml.Substring(start, count));
+        }
+        else Send("");
+    }
+
+    private string? _targetXml;
+    private const string XferTargetXml = "qXfer:features:read:target.xml:";
+
+    /// <summary>
+    /// The target description (GDB manual, "Target Descriptions"; features as gdb/features/riscv): the integer
+    /// registers and pc, the FP registers with fflags/frm/fcsr, every CSR this hart implements under its name,
+    /// and the privilege level as QEMU exposes it (org.gnu.gdb.riscv.virtual, "priv").
+    /// </summary>
+    private string TargetXml()
+    {
+        var x = new StringBuilder("<?xml version=\"1.0\"?><!DOCTYPE target SYSTEM \"gdb-target.dtd\"><target version=\"1.0\"><architecture>riscv:rv64</architecture>");
+        x.Append("<feature name=\"org.gnu.gdb.riscv.cpu\">");
+        for (int i = 0; i < 32; i++)
+            x.Append($"<reg name=\"{(i == 8 ? "fp" : Core.Isa.RegisterNames.X(i))}\" bitsize=\"64\" type=\"{(i == 1 ? "code_ptr" : i is 2 or 3 or 8 ? "data_ptr" : "int")}\" regnum=\"{i}\"/>");
+        x.Append("<reg name=\"pc\" bitsize=\"64\" type=\"code_ptr\" regnum=\"32\"/></feature>");
+        x.Append("<feature name=\"org.gnu.gdb.riscv.fpu\">");
+        for (int i = 0; i < 32; i++) x.Append($"<reg name=\"{Core.Isa.RegisterNames.F(i)}\" bitsize=\"64\" type=\"ieee_double\" regnum=\"{33 + i}\"/>");
+        x.Append("<reg name=\"fflags\" bitsize=\"32\" type=\"int\" regnum=\"66\"/><reg name=\"frm\" bitsize=\"32\" type=\"int\" regnum=\"67\"/>");
+        x.Append("<reg name=\"fcsr\" bitsize=\"32\" type=\"int\" regnum=\"68\"/></feature>");
+        x.Append("<feature name=\"org.gnu.gdb.riscv.csr\">");
+        var h = Harts[0];
+        for (int csr = 4; csr < 4096; csr++)
+        {
+            string name = Core.Isa.CsrNames.Name(csr);
+            if (name.StartsWith("0x", StringComparison.Ordinal) || !h.TryReadCsrAsDebugger(csr, out _)) continue;
+            x.Append($"<reg name=\"{name}\" bitsize=\"64\" type=\"int\" regnum=\"{65 + csr}\" save-restore=\"no\" group=\"system\"/>");
+        }
+        x.Append("</feature><feature name=\"org.gnu.gdb.riscv.virtual\"><reg name=\"priv\" bitsize=\"64\" type=\"int\" regnum=\"4161\" group=\"system\"/></feature></target>");
+        return x.ToString();
+    }
+
+    /// <summary>Bytes GDB expects for a register: the FP CSRs are 32 bits in the description, the rest 64.</summary>
+    private static int RegisterBytes(int regnum) => regnum is 66 or 67 or 68 ? 4 : 8;
+
+    private static bool TryAddressLength(string text, out ulong address, out int length)
+    {
+        address = 0;
+        length = 0;
+        var parts = text.Split(',');
+        return parts.Length == 2 && ulong.TryParse(parts[0], System.Globalization.NumberStyles.HexNumber, null, out address)
+            && int.TryParse(parts[1], System.Globalization.NumberStyles.HexNumber, null, out length) && length is >= 0 and <= GdbPacket.MaxPayload / 2;
+    }
+
+    /// <summary>GDB's RISC-V register numbers (see the remarks above).</summary>
+    private bool TryReadRegister(int regnum, out ulong value)
+    {
+        var h = DebugHart;
+        value = 0;
+        if (regnum is >= 0 and < 32) { value = h.GetX(regnum); return true; }
+        if (regnum == 32) { value = h.Pc; return true; }
+        if (regnum is >= 33 and < 65) { value = h.GetF(regnum - 33); return true; }
+        if (regnum == 65 + 4096) { value = (ulong)h.Mode; return true; }
+        if (regnum is >= 65 and < 65 + 4096) return h.TryReadCsrAsDebugger(regnum - 65, out value);
+        return false;
+    }
+
+    private bool TryWriteRegister(int regnum, ulong value)
+    {
+        var h = DebugHart;
+        if (regnum is >= 0 and < 32) { h.SetX(regnum, value); return true; }
+        if (regnum == 32) { h.Pc = value; return true; }
+        if (regnum is >= 33 and < 65) { h.SetF(regnum - 33, value); return true; }
+        if (regnum is >= 65 and < 65 + 4096) return h.TryWriteCsrAsDebugger(regnum - 65, value);
+        return false;
+    }
+}
