@@ -89,6 +89,22 @@ public static class GdbPacket
         return Encoding.Latin1.GetBytes($"${body}#{sum:x2}");
     }
 
+    /// <summary>Undo a reply's run-length encoding as GDB does ("c*N" is c and N - 29 more copies); for clients and tests.</summary>
+    public static string ExpandRunLength(string s)
+    {
+        var sb = new StringBuilder(s.Length);
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (s[i] == '*' && i > 0 && i + 1 < s.Length)
+            {
+                sb.Append(s[i - 1], s[i + 1] - 29);
+                i++;
+            }
+            else sb.Append(s[i]);
+        }
+        return sb.ToString();
+    }
+
     private static bool IsSpecial(char c) => c is '#' or '$' or '}' or '*';
 
     private static bool TryHexByte(ReadOnlySpan<byte> two, out byte value)

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using RvEmu.Core.Debug;
+using RvEmu.Tests.Cli;
+using RvEmu.Tests.Support;
+
+namespace RvEmu.Tests.Debug;
+
+/// <summary>
+/// Issue 11: the GDB stub driven by Debian's real gdb-multiarch (skipped with a message when it is not
+/// installed; .ci/run installs it), and by a raw socket for Ctrl-C and detach.
+/// </summary>
+[TestFixture, Category("Gdb")]
+public sealed class GdbStubTests : CliTestBase
+{
+    private static string Hello => RepoPaths.Combine("firmware", "hello", "hello.elf");
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    private static void RequireGdb()
+    {
+        bool found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "gdb-multiarch")));
+        if (!found) Assert.Ignore("gdb-multiarch is missing: install Debian's gdb-multiarch");
+    }
+
+    private static (int ExitCode, string Output) Gdb(string elf, int port, params string[] commands)
+    {
+        var psi = new ProcessStartInfo("gdb-multiarch") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { "-batch", "-nx", "-ex", "set confirm off", "-ex", $"target remote :{port}" }) psi.ArgumentList.Add(a);
+        foreach (string c in commands) { psi.ArgumentList.Add("-ex"); psi.ArgumentList.Add(c); }
+        psi.ArgumentList.Add(elf);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(60))) { p.Kill(true); Assert.Fail("gdb-multiarch did not finish"); }
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    [Test]
+    public void RealGdb_BreaksStepsReadsAndWritesState_ThenTheGuestRunsToItsExit()
+    {
+        RequireGdb();
+        int port = FreePort();
+        using var rvemu = RvEmuProcess.Start("run", "--bios", "none", "--kernel", Hello, "--gdb", $"tcp::{port}", "--wait-for-gdb");
+        var stdout = rvemu.StandardOutput.ReadToEndAsync();
+        var (_, output) = Gdb(Hello, port,
+            "break *0x80000008", "continue",
+            "p/x $pc", "p $priv", "p/x $mstatus",
+            "x/1xw 0x80000000",                 // _start's first instruction: csrr t0, mhartid
+            "stepi", "p/x $pc",                 // one 32-bit instruction
+            "set $t1 = 0x1234", "p/x $t1",
+            "info threads",
+            "delete", "continue");
+        Assert.That(rvemu.WaitForExit(TimeSpan.FromSeconds(30)), Is.True, output);
+        rvemu.WaitForExit();
+
+        Assert.That(output, Does.Contain("Breakpoint 1, 0x0000000080000008 in _start ()"));
+        Assert.That(output, Does.Contain("$1 = 0x80000008"));
+        Assert.That(output, Does.Contain("$2 = 3"), "M-mode through the virtual priv register");
+        Assert.That(output, Does.Contain("$3 = 0xa00000000"), "mstatus through the target description's CSRs");
+        Assert.That(output, Does.Contain("0x80000000 <_start>:\t0xf14022f3"));
+        Assert.That(output, Does.Contain("$4 = 0x8000000c"), "stepi ran exactly one instruction");
+        Assert.That(output, Does.Contain("$5 = 0x1234"));
+        Assert.That(output, Does.Contain("hart 0, Machine-mode"));
+        Assert.That(output, Does.Contain("exited normally"));
+        Assert.That(rvemu.ExitCode, Is.EqualTo(0));
+        Assert.That(stdout.Result, Does.Contain("Hello from RISC-V!"));
+    }
+
+    [Test]
+    public void CtrlC_StopsARunningGuest_AndDetachLetsItRunOn()
+    {
+        int port = FreePort();
+        using var rvemu = RvEmuProcess.Start("run", "--bios", "none", "--kernel", SpinningKernel(), "--gdb", $"tcp::{port}", "--timeout", "60");
+        try
+        {
+            using var client = Connect(port);
+            var stream = client.GetStream();
+            Assert.That(Exchange(stream, "?"), Does.StartWith("T05thread:1;"), "attaching stops the guest");
+            Send(stream, "c");
+            Thread.Sleep(300);
+            stream.WriteByte(0x03);
+            Assert.That(Receive(stream), Is.EqualTo("T02thread:1;"), "Ctrl-C stops it with SIGINT");
+            string pc = Exchange(stream, "p20");
+            Assert.That(GdbPacket.TryParseHexLe(pc, out ulong value) && value >= 0x8000_0000, Is.True, $"pc {pc} is in the spinning guest");
+            Assert.That(Exchange(stream, "m0,4"), Does.StartWith("E"), "an unmapped address is an error reply");
+            Assert.That(Exchange(stream, "qfThreadInfo"), Is.EqualTo("m1"));
+            Assert.That(Exchange(stream, "D"), Is.EqualTo("OK"));
+        }
+        finally
+        {
+            Thread.Sleep(300);
+            bool running = !rvemu.HasExited;
+            rvemu.Kill(entireProcessTree: true);
+            rvemu.WaitForExit();
+            Assert.That(running, Is.True, "after detach the guest keeps running");
+        }
+    }
+
+    [Test]
+    public void PortInUse_IsOneErrorLine()
+    {
+        var blocker = new TcpListener(IPAddress.Loopback, 0);
+        blocker.Start();
+        try
+        {
+            int port = ((IPEndPoint)blocker.LocalEndpoint).Port;
+            var r = RvEmuProcess.Run("run", "--bios", "none", "--kernel", Hello, "--gdb", $"tcp::{port}");
+            Assert.That(r.ExitCode, Is.EqualTo(2), r.ToString());
+            Assert.That(r.Stderr.Trim().Split('\n'), Has.Length.EqualTo(1));
+            Assert.That(r.Stderr, Does.StartWith("rvemu: --gdb: cannot listen on"));
+        }
+        finally
+        {
+            blocker.Stop();
+        }
+        var bad = RvEmuProcess.Run("run", "--bios", "none", "--kernel", Hello, "--gdb", "tcp::notaport");
+        Assert.That((bad.ExitCode, bad.Stderr.Trim()), Is.EqualTo((2, "rvemu: --gdb: 'tcp::notaport' is not tcp::PORT, PORT or tcp:HOST:PORT")));
+    }
+
+    private static TcpClient Connect(int port)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try { return new TcpClient("127.0.0.1", port); }
+            catch (SocketException) when (DateTime.UtcNow < deadline) { Thread.Sleep(100); }
+        }
+    }
+
+    private static void Send(NetworkStream s, string payload)
+    {
+        s.Write(GdbPacket.Frame(payload));
+    }
+
+    private static string Exchange(NetworkStream s, string payload)
+    {
+        Send(s, payload);
+        return Receive(s);
+    }
+
+    /// <summary>The next packet's payload (acks skipped; our replies are acked back).</summary>
+    private static string Receive(NetworkStream s)
+    {
+        s.ReadTimeout = 30_000;
+        var buffer = new List<byte>();
+        while (true)
+        {
+            int b = s.ReadByte();
+            if (b < 0) Assert.Fail("the stub closed the connection");
+            buffer.Add((byte)b);
+            var r = GdbPacket.Next(buffer.ToArray(), out int consumed, out byte[] payload);
+            if (r == GdbPacket.Result.Incomplete) continue;
+            buffer.RemoveRange(0, consumed);
+            if (r == GdbPacket.Result.Packet)
+            {
+                s.WriteByte((byte)'+');
+                return GdbPacket.ExpandRunLength(Encoding.Latin1.GetString(payload));
+            }
+        }
+    }
+}
