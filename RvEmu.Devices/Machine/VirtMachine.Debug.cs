@@ -26,6 +26,8 @@ public sealed partial class VirtMachine
     private Socket? _gdb;
     private readonly List<byte> _gdbInput = new();
     private readonly HashSet<ulong> _breakpoints = new();
+    /// <summary>Watchpoints (Z2 write, Z3 read, Z4 access): virtual address ranges and the kind each watches.</summary>
+    private readonly List<(ulong Address, ulong Length, char Kind)> _watchpoints = new();
     private int _gdbHart;            // Hg: registers and memory
     private int _stepHart = -1;      // the hart a step command runs, or -1 when continuing
     private bool _gdbStopped;
@@ -93,7 +95,7 @@ public sealed partial class VirtMachine
                 _stepHart = -1;
                 StopForDebugger(hart.HartId, 5);
             }
-            else if (_breakpoints.Count == 0)
+            else if (_breakpoints.Count == 0 && _watchpoints.Count == 0)
             {
                 _stepsTaken += hart.Run(Math.Min(ChunkSize, _stepLimit - _stepsTaken));
             }
@@ -102,7 +104,14 @@ public sealed partial class VirtMachine
                 for (int i = 0; i < ChunkSize && !_gdbStopped && _outcome is null; i++)
                 {
                     if (_breakpoints.Contains(hart.Pc)) { StopForDebugger(hart.HartId, 5); break; }
+                    var access = _watchpoints.Count > 0 ? DataAccessAt(hart) : default;
+                    ulong retired = hart.InstructionsRetired;
                     _stepsTaken += hart.Run(1);
+                    if (access.Size > 0 && hart.InstructionsRetired != retired && WatchHit(access) is { } hit)
+                    {
+                        StopForDebugger(hart.HartId, 5, hit);
+                        break;
+                    }
                     if (hart.WaitingForInterrupt) break;
                 }
             }
@@ -127,15 +136,66 @@ public sealed partial class VirtMachine
 
     private int _stopSignal = 5;
 
-    private void StopForDebugger(int hartId, int signal)
+    private string _stopDetail = "";
+
+    private void StopForDebugger(int hartId, int signal, string detail = "")
     {
         _gdbStopped = true;
         _gdbHart = hartId;
         _stopSignal = signal;
+        _stopDetail = detail;
         if (_gdb is not null) Send(StopReply());
     }
 
-    private string StopReply() => $"T{_stopSignal:x2}thread:{_gdbHart + 1:x};";
+    /// <summary>The stop reply: signal, thread, and for a watchpoint "watch:ADDR;" (rwatch, awatch) as GDB expects.</summary>
+    private string StopReply() => $"T{_stopSignal:x2}thread:{_gdbHart + 1:x};{_stopDetail}";
+
+    /// <summary>The data access the instruction at the hart's pc will make: address, size, and whether it reads and writes.</summary>
+    private static (ulong Address, int Size, bool Reads, bool Writes) DataAccessAt(Hart hart)
+    {
+        Span<byte> bits = stackalloc byte[4];
+        if (!hart.ReadForDebugger(hart.Pc, bits[..2])) return default;
+        uint raw = BitConverter.ToUInt16(bits);
+        if ((raw & 3) == 3)
+        {
+            if (!hart.ReadForDebugger(hart.Pc, bits)) return default;
+            raw = BitConverter.ToUInt32(bits);
+        }
+        var d = Core.Isa.Decoder.Decode(raw);
+        ulong address = hart.GetX(d.Rs1) + (ulong)d.Imm;
+        return d.Op switch
+        {
+            Core.Isa.Op.Lb or Core.Isa.Op.Lbu => (address, 1, true, false),
+            Core.Isa.Op.Lh or Core.Isa.Op.Lhu => (address, 2, true, false),
+            Core.Isa.Op.Lw or Core.Isa.Op.Lwu or Core.Isa.Op.Flw => (address, 4, true, false),
+            Core.Isa.Op.Ld or Core.Isa.Op.Fld => (address, 8, true, false),
+            Core.Isa.Op.Sb => (address, 1, false, true),
+            Core.Isa.Op.Sh => (address, 2, false, true),
+            Core.Isa.Op.Sw or Core.Isa.Op.Fsw => (address, 4, false, true),
+            Core.Isa.Op.Sd or Core.Isa.Op.Fsd => (address, 8, false, true),
+            Core.Isa.Op.LrW => (hart.GetX(d.Rs1), 4, true, false),
+            Core.Isa.Op.LrD => (hart.GetX(d.Rs1), 8, true, false),
+            Core.Isa.Op.ScW => (hart.GetX(d.Rs1), 4, false, true),
+            Core.Isa.Op.ScD => (hart.GetX(d.Rs1), 8, false, true),
+            >= Core.Isa.Op.AmoswapW and <= Core.Isa.Op.AmomaxuW => (hart.GetX(d.Rs1), 4, true, true),
+            >= Core.Isa.Op.AmoswapD and <= Core.Isa.Op.AmomaxuD => (hart.GetX(d.Rs1), 8, true, true),
+            _ => default,
+        };
+    }
+
+    /// <summary>The stop detail for the first watchpoint the access triggers, or null.</summary>
+    private string? WatchHit((ulong Address, int Size, bool Reads, bool Writes) a)
+    {
+        foreach (var (address, length, kind) in _watchpoints)
+        {
+            bool overlaps = a.Address < address + length && address < a.Address + (ulong)a.Size;
+            if (!overlaps) continue;
+            if (kind == '2' && a.Writes) return $"watch:{address:x};";
+            if (kind == '3' && a.Reads) return $"rwatch:{address:x};";
+            if (kind == '4') return $"awatch:{address:x};";
+        }
+        return null;
+    }
 
     /// <summary>Read what the debugger sent and answer it. While stopped, block until a resume; while running, only look. False when GDB went away.</summary>
     private bool ServeDebugger()
@@ -258,10 +318,22 @@ public sealed partial class VirtMachine
             case 'Z':
             case 'z':
             {
+                // Z0/Z1 breakpoint (type,addr,kind), Z2/Z3/Z4 write/read/access watchpoint (type,addr,length).
                 var parts = p[1..].Split(',');
-                if (parts.Length < 2 || parts[0] is not ("0" or "1")) { Send(""); return true; } // watchpoints: not yet
-                ulong address = Convert.ToUInt64(parts[1], 16);
-                if (p[0] == 'Z') _breakpoints.Add(address); else _breakpoints.Remove(address);
+                if (parts.Length < 3 || parts[0].Length != 1 || parts[0][0] is < '0' or > '4'
+                    || !ulong.TryParse(parts[1], System.Globalization.NumberStyles.HexNumber, null, out ulong address)
+                    || !ulong.TryParse(parts[2].Split(';')[0], System.Globalization.NumberStyles.HexNumber, null, out ulong length))
+                {
+                    Send("E01");
+                    return true;
+                }
+                char type = parts[0][0];
+                if (type is '0' or '1')
+                {
+                    if (p[0] == 'Z') _breakpoints.Add(address); else _breakpoints.Remove(address);
+                }
+                else if (p[0] == 'Z') _watchpoints.Add((address, Math.Max(length, 1), type));
+                else _watchpoints.Remove((address, Math.Max(length, 1), type));
                 Send("OK");
                 return true;
             }
@@ -288,6 +360,7 @@ public sealed partial class VirtMachine
             case 'D':
                 Send("OK");
                 _breakpoints.Clear();
+                _watchpoints.Clear();
                 return false;
             case 'k':
                 SetOutcome(ExitReason.HostStop, 137, "killed by the debugger");

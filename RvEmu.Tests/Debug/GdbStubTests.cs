@@ -78,6 +78,54 @@ public sealed class GdbStubTests : CliTestBase
     }
 
     [Test]
+    public void RealGdb_OnAProgramWithDebugInfo_BreaksByName_Backtraces_Watches_AndChangesAVariable()
+    {
+        RequireGdb();
+        string elf = RepoPaths.Combine("firmware", "gdb", "target.elf");
+        int port = FreePort();
+        using var rvemu = RvEmuProcess.Start("run", "--bios", "none", "--kernel", elf, "--gdb", $"tcp::{port}", "-S");
+        var stdout = rvemu.StandardOutput.ReadToEndAsync();
+        var (_, output) = Gdb(elf, port,
+            "break step", "continue", "bt", "p i", "p counter",
+            "delete", "watch counter", "continue", "continue",
+            "delete", "set var answer = 7", "continue");
+        Assert.That(rvemu.WaitForExit(TimeSpan.FromSeconds(30)), Is.True, output);
+        rvemu.WaitForExit();
+
+        Assert.That(output, Does.Contain("Breakpoint 1, step (i=i@entry=1) at firmware/gdb/target.c:21"));
+        Assert.That(output, Does.Match(@"#1 .* in work \(rounds=rounds@entry=4\) at firmware/gdb/target.c:\d+"), "bt");
+        Assert.That(output, Does.Match(@"#2 .* in main \(\) at firmware/gdb/target.c:\d+"), "bt");
+        Assert.That(output, Does.Contain("$1 = 1").And.Contain("$2 = 0"));
+        // The watchpoint fires on each store to counter, after it, with the old and new values.
+        Assert.That(output, Does.Contain("Old value = 0\nNew value = 1"));
+        Assert.That(output, Does.Contain("Old value = 1\nNew value = 3"));
+        // The guest saw the debugger's write: it prints so and exits with the new answer.
+        Assert.That(output, Does.Contain("exited with code 07"));
+        Assert.That(rvemu.ExitCode, Is.EqualTo(7));
+        Assert.That(stdout.Result, Does.Contain("answer changed"));
+    }
+
+    [Test]
+    public void RealGdb_BreaksInTheSModeKernel_AtItsSv39Address()
+    {
+        RequireGdb();
+        // The bundled teaching kernel runs in S-mode at 0xffff_ffc0_8020_0000 under Sv39: the breakpoint and
+        // the disassembly at pc go through its page table.
+        string elf = RepoPaths.Combine("firmware", "guest", "guest.elf");
+        string disk = WriteFile("disk.img", File.ReadAllBytes(RepoPaths.Combine("firmware", "guest", "disk.img")));
+        int port = FreePort();
+        using var rvemu = RvEmuProcess.Start("run", "--kernel", elf, "--drive", disk, "--append", "poweroff", "--gdb", $"tcp::{port}", "-S");
+        var (_, output) = Gdb(elf, port, "break platform_probe", "continue", "p $priv", "p/x $pc", "x/1i $pc", "p/x $satp", "delete", "continue");
+        Assert.That(rvemu.WaitForExit(TimeSpan.FromSeconds(30)), Is.True, output);
+        rvemu.WaitForExit();
+        Assert.That(output, Does.Match(@"Breakpoint 1, 0xffffffc0[0-9a-f]+ in platform_probe \(\)"));
+        Assert.That(output, Does.Contain("$1 = 1"), "S-mode");
+        Assert.That(output, Does.Match(@"=> 0xffffffc0[0-9a-f]+ <platform_probe>:\s+add\s+sp,sp,-"), "the instruction read through Sv39");
+        Assert.That(output, Does.Match(@"\$3 = 0x8[0-9a-f]{15}\n"), "satp.MODE = Sv39");
+        Assert.That(output, Does.Contain("exited normally"));
+    }
+
+    [Test]
     public void CtrlC_StopsARunningGuest_AndDetachLetsItRunOn()
     {
         int port = FreePort();
