@@ -43,7 +43,7 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
     private const int InsnCacheSize = 16384;
 
     private readonly ILogger _log;
-    private readonly TraceEvents _events;
+    private TraceEvents _events;
     private readonly TraceFilter _filter;
     private readonly InsnInfo?[] _insnCache = new InsnInfo?[InsnCacheSize];
     private LogEventProperty?[] _hartProperties = new LogEventProperty?[1];
@@ -81,8 +81,12 @@ public sealed class TraceLog : IHartObserver, IBusObserver, IPageWalkObserver
         _filter = filter ?? new TraceFilter();
     }
 
-    /// <summary>The kinds of events recorded.</summary>
-    public TraceEvents Events => _events;
+    /// <summary>The kinds of events recorded; the debugger's <c>monitor trace</c> changes them while the harts are stopped.</summary>
+    public TraceEvents Events
+    {
+        get => _events;
+        set => _events = value;
+    }
 
     private bool On(TraceEvents e) => (_events & e) != 0;
 

@@ -31,6 +31,7 @@ public sealed partial class VirtMachine
     private int _gdbHart;            // Hg: registers and memory
     private int _stepHart = -1;      // the hart a step command runs, or -1 when continuing
     private bool _gdbStopped;
+    private TraceEvents _traceEventsAtStart;
 
     /// <summary>Run with a debugger listening on <paramref name="listener"/>; with <paramref name="waitForDebugger"/> the harts start stopped (QEMU's -S).</summary>
     public RunResult RunUnderDebugger(TcpListener listener, bool waitForDebugger)
@@ -40,6 +41,7 @@ public sealed partial class VirtMachine
         _stepsTaken = 0;
         _stepLimit = (long)Math.Min(_options.MaxInstructions ?? long.MaxValue, long.MaxValue);
         TimeSpan timeout = _options.Timeout ?? TimeSpan.MaxValue;
+        _traceEventsAtStart = _options.Trace?.Events ?? TraceEvents.None;
         if (waitForDebugger)
         {
             _gdb = listener.AcceptSocket();
@@ -417,6 +419,17 @@ public sealed partial class VirtMachine
             Send(Convert.ToHexStringLower(Encoding.ASCII.GetBytes(text)));
         }
         else if (p == "qSymbol::") Send("OK");
+        else if (p.StartsWith("qRcmd,", StringComparison.Ordinal))
+        {
+            // monitor COMMAND: output as "O" packets (hex text), then OK.
+            string command;
+            try { command = Encoding.ASCII.GetString(Convert.FromHexString(p[6..])).Trim(); }
+            catch (FormatException) { Send("E01"); return; }
+            string text = Monitor(command);
+            for (int i = 0; i < text.Length; i += 1000)
+                Send("O" + Convert.ToHexStringLower(Encoding.ASCII.GetBytes(text.Substring(i, Math.Min(1000, text.Length - i)))));
+            Send("OK");
+        }
         else if (p.StartsWith(XferTargetXml, StringComparison.Ordinal))
         {
             // qXfer:features:read:ANNEX:OFFSET,LENGTH → "m" + part, or "l" + the last part.
@@ -427,6 +440,87 @@ public sealed partial class VirtMachine
             Send((start + count >= _targetXml.Length ? "l" : "m") + _targetXml.Substring(start, count));
         }
         else Send("");
+    }
+
+    /// <summary>GDB's <c>monitor</c> commands.</summary>
+    private string Monitor(string command)
+    {
+        var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        switch (words.FirstOrDefault())
+        {
+            case null or "help":
+                return "monitor help                this list\n" +
+                       "monitor harts               every hart: pc, privilege mode, WFI\n" +
+                       "monitor pagetable           the selected hart's Sv39 mappings (also: info mem)\n" +
+                       "monitor trace on [EVENTS]   record EVENTS (default: the --trace-events given) in the --trace log\n" +
+                       "monitor trace off           stop recording\n";
+            case "harts":
+                return string.Concat(Harts.Select(h => $"hart {h.HartId}: pc 0x{h.Pc:x16} {h.Mode}-mode{(h.WaitingForInterrupt ? " (wfi)" : "")}{(h.HartId == _gdbHart ? " *" : "")}\n"));
+            case "pagetable":
+            case "info" when words.Length > 1 && words[1] == "mem":
+                return PageTableDump(DebugHart);
+            case "trace":
+                if (_options.Trace is not { } trace) return "no trace log: start rvemu with --trace FILE\n";
+                if (words.Length < 2 || words[1] is not ("on" or "off")) return "usage: monitor trace on [EVENTS] | monitor trace off\n";
+                if (words[1] == "off")
+                {
+                    trace.Events = TraceEvents.None;
+                    return "trace off\n";
+                }
+                var events = _traceEventsAtStart;
+                if (words.Length > 2 && !TraceEventsParser.TryParse(words[2], out events, out string? unknown))
+                    return $"unknown trace event '{unknown}' (known: {string.Join(", ", TraceEventsParser.KnownNames)})\n";
+                trace.Events = events;
+                return $"trace on: {events}\n";
+            default:
+                return $"unknown monitor command '{command}': try 'monitor help'\n";
+        }
+    }
+
+    /// <summary>The Sv39 leaves of <paramref name="hart"/>'s table, contiguous runs with equal permissions merged.</summary>
+    private static string PageTableDump(Hart hart)
+    {
+        hart.TryReadCsrAsDebugger(0x180, out ulong satp);
+        if (satp >> 60 != 8) return $"satp 0x{satp:x16}: no translation (Bare)\n";
+        var sb = new StringBuilder($"satp 0x{satp:x16}: Sv39, root table at 0x{(satp & ((1UL << 44) - 1)) << 12:x}\n");
+        (ulong Va, ulong Pa, ulong Size, ulong Flags)? run = null;
+        void Flush()
+        {
+            if (run is not { } r) return;
+            ulong f = r.Flags;
+            string perms = string.Concat((f & 2) != 0 ? "r" : "-", (f & 4) != 0 ? "w" : "-", (f & 8) != 0 ? "x" : "-",
+                (f & 16) != 0 ? "u" : "-", (f & 32) != 0 ? "g" : "-", (f & 64) != 0 ? "a" : "-", (f & 128) != 0 ? "d" : "-");
+            sb.Append($"0x{r.Va:x16}-0x{r.Va + r.Size - 1:x16} -> 0x{r.Pa:x}-0x{r.Pa + r.Size - 1:x} {perms}\n");
+            run = null;
+        }
+        void Walk(ulong table, int level, ulong vaBase)
+        {
+            for (ulong i = 0; i < 512; i++)
+            {
+                ulong pte = ReadPhysical64(hart, table + i * 8);
+                ulong va = vaBase | i << (12 + 9 * level);
+                if (level == 2 && (va & (1UL << 38)) != 0) va |= 0xffff_ff80_0000_0000; // sign-extend bit 38
+                if ((pte & 1) == 0) { Flush(); continue; }
+                ulong pa = ((pte >> 10) & ((1UL << 44) - 1)) << 12;
+                if ((pte & 0xe) == 0)
+                {
+                    if (level > 0) Walk(pa, level - 1, va);
+                    continue;
+                }
+                ulong size = 1UL << (12 + 9 * level), flags = pte & 0xfe;
+                if (run is { } r && r.Va + r.Size == va && r.Pa + r.Size == pa && r.Flags == flags) run = (r.Va, r.Pa, r.Size + size, flags);
+                else { Flush(); run = (va, pa, size, flags); }
+            }
+        }
+        Walk(satp << 12 & (((1UL << 44) - 1) << 12), 2, 0);
+        Flush();
+        return sb.ToString();
+    }
+
+    private static ulong ReadPhysical64(Hart hart, ulong pa)
+    {
+        var mem = hart.Bus.FindMemory(pa);
+        return mem is not null && mem.Contains(pa, 8) ? BitConverter.ToUInt64(mem.AsSpan(pa, 8)) : 0;
     }
 
     private string? _targetXml;

@@ -114,8 +114,11 @@ public sealed class GdbStubTests : CliTestBase
         string elf = RepoPaths.Combine("firmware", "guest", "guest.elf");
         string disk = WriteFile("disk.img", File.ReadAllBytes(RepoPaths.Combine("firmware", "guest", "disk.img")));
         int port = FreePort();
-        using var rvemu = RvEmuProcess.Start("run", "--kernel", elf, "--drive", disk, "--append", "poweroff", "--gdb", $"tcp::{port}", "-S");
-        var (_, output) = Gdb(elf, port, "break platform_probe", "continue", "p $priv", "p/x $pc", "x/1i $pc", "p/x $satp", "delete", "continue");
+        string trace = Path.Combine(Dir, "trace.log");
+        using var rvemu = RvEmuProcess.Start("run", "--kernel", elf, "--drive", disk, "--append", "poweroff", "--gdb", $"tcp::{port}", "-S",
+            "--trace", trace, "--trace-events", "trap");
+        var (_, output) = Gdb(elf, port, "monitor trace off", "break platform_probe", "continue", "p $priv", "p/x $pc", "x/1i $pc", "p/x $satp",
+            "monitor pagetable", "monitor harts", "monitor trace on mmio", "monitor nonsense", "delete", "continue");
         Assert.That(rvemu.WaitForExit(TimeSpan.FromSeconds(30)), Is.True, output);
         rvemu.WaitForExit();
         Assert.That(output, Does.Match(@"Breakpoint 1, 0xffffffc0[0-9a-f]+ in platform_probe \(\)"));
@@ -123,6 +126,16 @@ public sealed class GdbStubTests : CliTestBase
         Assert.That(output, Does.Match(@"=> 0xffffffc0[0-9a-f]+ <platform_probe>:\s+add\s+sp,sp,-"), "the instruction read through Sv39");
         Assert.That(output, Does.Match(@"\$3 = 0x8[0-9a-f]{15}\n"), "satp.MODE = Sv39");
         Assert.That(output, Does.Contain("exited normally"));
+
+        // monitor: the Sv39 mapping (the kernel's image at its high address), the harts, the trace switched.
+        Assert.That(output, Does.Match(@"satp 0x8[0-9a-f]+: Sv39, root table at 0x[0-9a-f]+\n"));
+        Assert.That(output, Does.Match(@"0xffffffc0[0-9a-f]+-0x[0-9a-f]+ -> 0x80[0-9a-f]+-0x[0-9a-f]+ r.x"), "an executable kernel mapping");
+        Assert.That(output, Does.Match(@"hart 0: pc 0xffffffc0[0-9a-f]+ Supervisor-mode \*"));
+        Assert.That(output, Does.Contain("unknown monitor command 'nonsense'"));
+        var lines = File.ReadAllLines(trace);
+        Assert.That(lines, Is.Not.Empty);
+        Assert.That(lines.All(l => l.StartsWith("mmio: ", StringComparison.Ordinal)), Is.True,
+            "trace off before the run, then only the mmio events asked for: " + string.Join("\n", lines.Take(5)));
     }
 
     [Test]
