@@ -125,6 +125,7 @@ public sealed partial class Hart
     {
         value = 0;
         if (!CsrAccessible(csr, write: false)) return false;
+        if (IsTriggerCsr(csr)) return TryReadTriggerCsr(csr, out value);
         switch (csr)
         {
             case 0x001: if (!FpEnabled) return false; value = _fflags; return true;
@@ -180,6 +181,7 @@ public sealed partial class Hart
     internal bool TryWriteCsr(int csr, ulong v)
     {
         if (!CsrAccessible(csr, write: true)) return false;
+        if (IsTriggerCsr(csr)) return TryWriteTriggerCsr(csr, v);
         switch (csr)
         {
             case 0x001: if (!FpEnabled) return false; _fflags = (byte)(v & 31); MarkFpDirty(); return true;

@@ -25,6 +25,7 @@ public sealed unsafe partial class Hart
         // Per-instruction tracing steps the hart one instruction at a time around the plain loop,
         // so the loop itself has no trace checks (zero cost when tracing is off).
         if (Observer is { WantsInstructions: true } observer) return StepTraced(observer);
+        if (_triggersArmed) return StepWithTriggers(maxSteps);
         return Execute(maxSteps);
     }
 

@@ -84,6 +84,7 @@ public sealed unsafe partial class Hart : IDisposable
         _pc = resetVector;
         _priv = PrivilegeMode.Machine;
         ResetCsrs();
+        ResetTriggers();
         FlushTlb();
         _bus.Reservations.Clear(HartId);
         WaitingForInterrupt = false;

@@ -1,0 +1,148 @@
+using RvEmu.Core.Isa;
+
+namespace RvEmu.Core.Cpu;
+
+/// <summary>
+/// The trigger module (Sdtrig, RISC-V Debug Specification 1.0 chapter 5) as QEMU 7.2 offers it to guest
+/// software: two address-match triggers of type 2 (mcontrol) behind tselect/tdata1/tdata2/tdata3/tinfo, each
+/// matching an execute address, a load address or a store address exactly, in the modes its M/S/U bits
+/// enable, and raising a breakpoint exception (cause 3, xtval = the matching address) before the instruction
+/// or the access happens. A debugger attached through the GDB stub keeps its breakpoints and watchpoints
+/// apart (in the run loop), so the guest's triggers and GDB's never take each other's slots.
+/// </summary>
+/// <remarks>
+/// Kept to what guests use: match = 0 (equal) only, timing = 0 (before), action = 0 (breakpoint
+/// exception), no chaining, select = 0 (address); other values of those WARL fields read back as the
+/// supported ones. In M-mode a trigger fires only while mstatus.MIE is set, the rule for harts without
+/// tcontrol (debug spec 5.4, "to prevent a trap handler from re-triggering"). While any trigger is armed
+/// the hart runs one instruction at a time through <see cref="StepWithTriggers"/>; otherwise the
+/// interpreter's loop has no trigger checks at all.
+/// </remarks>
+public sealed unsafe partial class Hart
+{
+    public const int TriggerCount = 2;
+    private const ulong McontrolType = 2UL << 60;
+    // mcontrol (debug spec 5.5.2) bits kept writable: hit (20), m (6), s (4), u (3), execute (2), store (1), load (0).
+    private const ulong McontrolWritable = 1UL << 20 | 1 << 6 | 1 << 4 | 1 << 3 | 7;
+    private const ulong McontrolM = 1 << 6, McontrolS = 1 << 4, McontrolU = 1 << 3;
+    private const ulong McontrolExecute = 1 << 2, McontrolStore = 1 << 1, McontrolLoad = 1;
+    private const ulong McontrolHit = 1UL << 20;
+
+    private readonly ulong[] _tdata1 = { McontrolType, McontrolType };
+    private readonly ulong[] _tdata2 = new ulong[TriggerCount];
+    private int _tselect;
+    /// <summary>True when some trigger can fire (a mode bit and an access bit set): then Run steps through the checks.</summary>
+    private bool _triggersArmed;
+
+    private void ResetTriggers()
+    {
+        for (int i = 0; i < TriggerCount; i++) { _tdata1[i] = McontrolType; _tdata2[i] = 0; }
+        _tselect = 0;
+        _triggersArmed = false;
+    }
+
+    private bool TryReadTriggerCsr(int csr, out ulong value)
+    {
+        value = csr switch
+        {
+            0x7a0 => (ulong)_tselect,
+            0x7a1 => _tdata1[_tselect],
+            0x7a2 => _tdata2[_tselect],
+            0x7a3 => 0,              // tdata3: nothing to select on for type 2 here
+            _ => 1UL << 2,           // tinfo (0x7a4): type 2 is the one supported
+        };
+        return true;
+    }
+
+    private bool TryWriteTriggerCsr(int csr, ulong v)
+    {
+        switch (csr)
+        {
+            case 0x7a0: if (v < TriggerCount) _tselect = (int)v; break; // WARL: an index that does not exist is ignored
+            case 0x7a1: _tdata1[_tselect] = McontrolType | (v & McontrolWritable); break;
+            case 0x7a2: _tdata2[_tselect] = v; break;
+            default: break; // tdata3, tinfo: read-only here
+        }
+        _triggersArmed = false;
+        for (int i = 0; i < TriggerCount; i++)
+            if ((_tdata1[i] & (McontrolM | McontrolS | McontrolU)) != 0 && (_tdata1[i] & 7) != 0) _triggersArmed = true;
+        return true;
+    }
+
+    /// <summary>Trigger CSRs are 0x7a0-0x7a4 (tselect, tdata1-3, tinfo).</summary>
+    private static bool IsTriggerCsr(int csr) => csr is >= 0x7a0 and <= 0x7a4;
+
+    /// <summary>Does trigger <paramref name="i"/> watch <paramref name="kind"/> accesses in the current mode? (M-mode only with MIE.)</summary>
+    private bool TriggerEnabled(int i, ulong kind)
+    {
+        ulong t = _tdata1[i];
+        if ((t & kind) == 0) return false;
+        return _priv switch
+        {
+            PrivilegeMode.Machine => (t & McontrolM) != 0 && (_mstatus & MIE) != 0,
+            PrivilegeMode.Supervisor => (t & McontrolS) != 0,
+            _ => (t & McontrolU) != 0,
+        };
+    }
+
+    /// <summary>The first trigger of <paramref name="kind"/> matching <paramref name="address"/> (setting its hit bit), or -1.</summary>
+    private int MatchTrigger(ulong kind, ulong address)
+    {
+        for (int i = 0; i < TriggerCount; i++)
+        {
+            if (!TriggerEnabled(i, kind) || _tdata2[i] != address) continue;
+            _tdata1[i] |= McontrolHit;
+            return i;
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// Run up to <paramref name="maxSteps"/> instructions one at a time, raising a breakpoint exception
+    /// before an instruction whose address, or whose load or store address, an armed trigger matches.
+    /// </summary>
+    private long StepWithTriggers(long maxSteps)
+    {
+        long steps = 0;
+        while (steps < maxSteps && _triggersArmed && !WaitingForInterrupt)
+        {
+            ulong pc = _pc;
+            if (MatchTrigger(McontrolExecute, pc) >= 0)
+            {
+                EnterTrap(false, (ulong)ExceptionCause.Breakpoint, pc, pc);
+                steps++;
+                continue;
+            }
+            if (TryPeekInstruction(pc, out uint raw))
+            {
+                var (kind, address) = DataAccessOf(Decoder.Decode(raw));
+                if (kind != 0 && MatchTrigger(kind, address) >= 0)
+                {
+                    EnterTrap(false, (ulong)ExceptionCause.Breakpoint, address, pc);
+                    steps++;
+                    continue;
+                }
+            }
+            steps += Execute(1);
+            // An interrupt the instruction made takeable (a CSR write, xRET) is taken at the next Run, at once.
+            if (PendingInterrupt() >= 0) break;
+        }
+        return steps;
+    }
+
+    /// <summary>The trigger kind (load or store bit) and address of an instruction's data access, or (0, 0).</summary>
+    private (ulong Kind, ulong Address) DataAccessOf(in DecodedInsn d)
+    {
+        ulong ea = _x[d.Rs1] + (ulong)d.Imm;
+        return d.Op switch
+        {
+            Op.Lb or Op.Lh or Op.Lw or Op.Ld or Op.Lbu or Op.Lhu or Op.Lwu or Op.Flw or Op.Fld => (McontrolLoad, ea),
+            Op.Sb or Op.Sh or Op.Sw or Op.Sd or Op.Fsw or Op.Fsd => (McontrolStore, ea),
+            Op.LrW or Op.LrD => (McontrolLoad, _x[d.Rs1]),
+            Op.ScW or Op.ScD => (McontrolStore, _x[d.Rs1]),
+            // An AMO both loads and stores: a load or a store trigger matches it.
+            >= Op.AmoswapW and <= Op.AmomaxuD => (McontrolLoad | McontrolStore, _x[d.Rs1]),
+            _ => (0, 0),
+        };
+    }
+}
