@@ -30,6 +30,7 @@ public sealed partial class VirtMachine
     private readonly List<(ulong Address, ulong Length, char Kind)> _watchpoints = new();
     private int _gdbHart;            // Hg: registers and memory
     private int _stepHart = -1;      // the hart a step command runs, or -1 when continuing
+    private bool[] _resumed = Array.Empty<bool>(); // harts a continue lets run (vCont;c:TID leaves the others stopped)
     private bool _gdbStopped;
     private TraceEvents _traceEventsAtStart;
 
@@ -42,6 +43,7 @@ public sealed partial class VirtMachine
         _stepLimit = (long)Math.Min(_options.MaxInstructions ?? long.MaxValue, long.MaxValue);
         TimeSpan timeout = _options.Timeout ?? TimeSpan.MaxValue;
         _traceEventsAtStart = _options.Trace?.Events ?? TraceEvents.None;
+        _resumed = Enumerable.Repeat(true, Harts.Count).ToArray();
         if (waitForDebugger)
         {
             _gdb = listener.AcceptSocket();
@@ -56,7 +58,17 @@ public sealed partial class VirtMachine
                     _gdb = listener.AcceptSocket();
                     _gdbStopped = true; // GDB attaches to a stopped target; its '?' asks why
                 }
-                if (_gdb is not null && !ServeDebugger()) { _gdb?.Dispose(); _gdb = null; _gdbStopped = false; }
+                if (_gdb is not null && !ServeDebugger())
+                {
+                    // Detached or gone: the guest runs on, every hart, without the debugger's breakpoints.
+                    _gdb?.Dispose();
+                    _gdb = null;
+                    _gdbStopped = false;
+                    _stepHart = -1;
+                    _resumed = Enumerable.Repeat(true, Harts.Count).ToArray();
+                    _breakpoints.Clear();
+                    _watchpoints.Clear();
+                }
                 if (_outcome is not null) break;
                 if (_gdbStopped) continue;
                 RunDebuggedTurn();
@@ -83,6 +95,7 @@ public sealed partial class VirtMachine
         foreach (var hart in Harts)
         {
             if (_stepHart >= 0 && hart.HartId != _stepHart) continue;
+            if (_stepHart < 0 && !_resumed[hart.HartId]) continue;
             if (hart.WaitingForInterrupt)
             {
                 hart.UpdateSstc();
@@ -340,6 +353,7 @@ public sealed partial class VirtMachine
                 return true;
             }
             case 'c':
+                _resumed = Enumerable.Repeat(true, Harts.Count).ToArray();
                 Resume(-1, p);
                 return true;
             case 's':
@@ -371,18 +385,25 @@ public sealed partial class VirtMachine
                 if (p == "vCont?") { Send("vCont;c;C;s;S"); return true; }
                 if (p.StartsWith("vCont;", StringComparison.Ordinal))
                 {
-                    // The first action that names a thread (or none) decides: a step of one hart, else continue.
-                    foreach (string action in p[6..].Split(';'))
+                    // Each hart takes the first action that applies to it ("s:2", or "c" for every thread);
+                    // a hart no action applies to stays stopped. One stepping hart is supported, as GDB uses.
+                    var resumed = new bool[Harts.Count];
+                    var decided = new bool[Harts.Count];
+                    int step = -1;
+                    foreach (string action in p[6..].Split(';', StringSplitOptions.RemoveEmptyEntries))
                     {
                         int colon = action.IndexOf(':');
-                        int thread = colon > 0 ? Convert.ToInt32(action[(colon + 1)..], 16) : -1;
-                        if (action[0] is 's' or 'S')
+                        int thread = colon > 0 && int.TryParse(action[(colon + 1)..], System.Globalization.NumberStyles.HexNumber, null, out int t) ? t : -1;
+                        for (int h = 0; h < Harts.Count; h++)
                         {
-                            Resume(thread > 0 ? thread - 1 : _gdbHart, "s");
-                            return true;
+                            if (decided[h] || (thread > 0 && thread - 1 != h)) continue;
+                            decided[h] = true;
+                            if (action[0] is 's' or 'S') { if (step < 0) step = h; }
+                            else if (action[0] is 'c' or 'C') resumed[h] = true;
                         }
                     }
-                    Resume(-1, "c");
+                    _resumed = resumed;
+                    Resume(step, "");
                     return true;
                 }
                 Send("");

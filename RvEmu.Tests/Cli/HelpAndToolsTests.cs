@@ -10,7 +10,7 @@ namespace RvEmu.Tests.Cli;
 public sealed partial class HelpAndToolsTests : CliTestBase
 {
     /// <summary>An option line of System.CommandLine's help: "  -k, --kernel &lt;FILE&gt;   Description".</summary>
-    [GeneratedRegex(@"^\s{2}(?:-\S+, )*(?<name>--[a-z-]+|-\?)(?:, \S+)*(?: <[^>]+>)?\s{2,}(?<description>\S.*)$")]
+    [GeneratedRegex(@"^\s{2}(?:-\S+, )*(?<name>--[a-z-]+|-\?|-[a-zA-Z])(?:, \S+)*(?: <[^>]+>)?\s{2,}(?<description>\S.*)$")]
     private static partial Regex OptionLine();
 
     /// <summary>The options section of a help text: option name → description.</summary>
@@ -35,7 +35,8 @@ public sealed partial class HelpAndToolsTests : CliTestBase
         var options = Options(r.Stdout);
         // Issue 2's and issue 5's options, and the ones the CLI documents for tracing and the device tree.
         string[] required = ["--kernel", "--bios", "--memory", "--signature", "--max-instructions", "--timeout", "--drive",
-            "--dump-dtb", "--icount", "--append", "--trace", "--trace-events", "--log-level", "--help"];
+            "--dump-dtb", "--icount", "--append", "--trace", "--trace-events", "--trace-hart", "--log-level", "--help",
+            "--gdb", "-s", "--wait-for-gdb"];
         Assert.Multiple(() =>
         {
             foreach (var name in required) Assert.That(options.Keys, Does.Contain(name), r.Stdout);

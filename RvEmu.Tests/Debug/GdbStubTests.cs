@@ -87,8 +87,10 @@ public sealed class GdbStubTests : CliTestBase
         var stdout = rvemu.StandardOutput.ReadToEndAsync();
         var (_, output) = Gdb(elf, port,
             "break step", "continue", "bt", "p i", "p counter",
+            // step() starts with two 32-bit instructions, then a compressed one.
+            "stepi", "p/x $pc", "stepi", "p/x $pc", "stepi", "p/x $pc",
             "delete", "watch counter", "continue", "continue",
-            "delete", "set var answer = 7", "continue");
+            "delete", "set var answer = 7", "detach");
         Assert.That(rvemu.WaitForExit(TimeSpan.FromSeconds(30)), Is.True, output);
         rvemu.WaitForExit();
 
@@ -99,8 +101,10 @@ public sealed class GdbStubTests : CliTestBase
         // The watchpoint fires on each store to counter, after it, with the old and new values.
         Assert.That(output, Does.Contain("Old value = 0\nNew value = 1"));
         Assert.That(output, Does.Contain("Old value = 1\nNew value = 3"));
-        // The guest saw the debugger's write: it prints so and exits with the new answer.
-        Assert.That(output, Does.Contain("exited with code 07"));
+        Assert.That(output, Does.Contain("$3 = 0x80000016").And.Contain("$4 = 0x8000001a"), "stepi over 32-bit instructions");
+        Assert.That(output, Does.Contain("$5 = 0x8000001c"), "stepi over a compressed instruction");
+        // After detach the guest runs on, sees the debugger's write, says so and exits with the new answer.
+        Assert.That(output, Does.Contain("detached"));
         Assert.That(rvemu.ExitCode, Is.EqualTo(7));
         Assert.That(stdout.Result, Does.Contain("answer changed"));
     }
@@ -136,6 +140,25 @@ public sealed class GdbStubTests : CliTestBase
         Assert.That(lines, Is.Not.Empty);
         Assert.That(lines.All(l => l.StartsWith("mmio: ", StringComparison.Ordinal)), Is.True,
             "trace off before the run, then only the mmio events asked for: " + string.Join("\n", lines.Take(5)));
+    }
+
+    [Test]
+    public void RealGdb_SeesEveryHartAsAThread()
+    {
+        RequireGdb();
+        int port = FreePort();
+        using var rvemu = RvEmuProcess.Start("run", "--bios", "none", "--kernel", Hello, "--smp", "2", "--gdb", $"tcp::{port}", "-S");
+        // Both harts start on the same boot ROM code: with scheduler-locking only the selected hart steps (GDB
+        // steps RISC-V by breakpoints, which the other hart would reach first).
+        var (_, output) = Gdb(Hello, port, "info threads", "thread 2", "set scheduler-locking step", "stepi", "p/x $pc", "p $_thread",
+            "thread 1", "p/x $pc", "continue");
+        Assert.That(rvemu.WaitForExit(TimeSpan.FromSeconds(30)), Is.True, output);
+        rvemu.WaitForExit();
+        Assert.That(output, Does.Contain("Thread 1 (hart 0, Machine-mode)").And.Contain("Thread 2 (hart 1, Machine-mode)"));
+        Assert.That(output, Does.Contain("$1 = 0x1004"), "hart 1 stepped from the boot ROM");
+        Assert.That(output, Does.Contain("$2 = 2"));
+        Assert.That(output, Does.Contain("$3 = 0x1000"), "hart 0 did not move");
+        Assert.That(output, Does.Contain("exited normally"));
     }
 
     [Test]
