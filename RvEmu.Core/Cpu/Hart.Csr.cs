@@ -105,6 +105,13 @@ public sealed partial class Hart
     /// </summary>
     public bool TryReadCsrAsDebugger(int csr, out ulong value)
     {
+        // A debugger sees the FP CSRs even while mstatus.FS is Off (as QEMU's gdbstub does).
+        switch (csr)
+        {
+            case 0x001: value = _fflags; return true;
+            case 0x002: value = _frm; return true;
+            case 0x003: value = (ulong)(_frm << 5 | _fflags); return true;
+        }
         var mode = _priv;
         _priv = PrivilegeMode.Machine;
         try { return TryReadCsr(csr, out value); }
@@ -114,6 +121,12 @@ public sealed partial class Hart
     /// <summary>Write a CSR with M-mode's rights (see <see cref="TryReadCsrAsDebugger"/>).</summary>
     public bool TryWriteCsrAsDebugger(int csr, ulong value)
     {
+        switch (csr)
+        {
+            case 0x001: _fflags = (byte)(value & 31); return true;
+            case 0x002: _frm = (byte)(value & 7); return true;
+            case 0x003: _fflags = (byte)(value & 31); _frm = (byte)((value >> 5) & 7); return true;
+        }
         var mode = _priv;
         _priv = PrivilegeMode.Machine;
         try { return TryWriteCsr(csr, value); }

@@ -4,7 +4,8 @@ namespace RvEmu.Core.Cpu;
 
 /// <summary>
 /// The trigger module (Sdtrig, RISC-V Debug Specification 1.0 chapter 5) as QEMU 7.2 offers it to guest
-/// software: two address-match triggers of type 2 (mcontrol) behind tselect/tdata1/tdata2/tdata3/tinfo, each
+/// software: two address-match triggers of type 2 (mcontrol) or 6 (mcontrol6, tinfo = 0x44) behind
+/// tselect/tdata1/tdata2/tdata3/tinfo, each
 /// matching an execute address, a load address or a store address exactly, in the modes its M/S/U bits
 /// enable, and raising a breakpoint exception (cause 3, xtval = the matching address) before the instruction
 /// or the access happens. A debugger attached through the GDB stub keeps its breakpoints and watchpoints
@@ -21,12 +22,13 @@ namespace RvEmu.Core.Cpu;
 public sealed unsafe partial class Hart
 {
     public const int TriggerCount = 2;
-    private const ulong McontrolType = 2UL << 60;
-    // mcontrol (debug spec 5.5.2) bits kept writable: hit (20), m (6), s (4), u (3), execute (2), store (1), load (0).
-    private const ulong McontrolWritable = 1UL << 20 | 1 << 6 | 1 << 4 | 1 << 3 | 7;
+    private const ulong McontrolType = 2UL << 60, Mcontrol6Type = 6UL << 60, TypeMask = 0xfUL << 60;
+    // Bits kept writable (debug spec 5.5.2 mcontrol, 5.5.3 mcontrol6): hit (20; hit0 22 in mcontrol6), m (6),
+    // s (4), u (3), execute (2), store (1), load (0). The rest are the supported values of WARL fields: zero.
+    private const ulong ModeAndAccess = 1 << 6 | 1 << 4 | 1 << 3 | 7;
     private const ulong McontrolM = 1 << 6, McontrolS = 1 << 4, McontrolU = 1 << 3;
     private const ulong McontrolExecute = 1 << 2, McontrolStore = 1 << 1, McontrolLoad = 1;
-    private const ulong McontrolHit = 1UL << 20;
+    private static ulong HitBit(ulong tdata1) => (tdata1 & TypeMask) == Mcontrol6Type ? 1UL << 22 : 1UL << 20;
 
     private readonly ulong[] _tdata1 = { McontrolType, McontrolType };
     private readonly ulong[] _tdata2 = new ulong[TriggerCount];
@@ -49,7 +51,7 @@ public sealed unsafe partial class Hart
             0x7a1 => _tdata1[_tselect],
             0x7a2 => _tdata2[_tselect],
             0x7a3 => 0,              // tdata3: nothing to select on for type 2 here
-            _ => 1UL << 2,           // tinfo (0x7a4): type 2 is the one supported
+            _ => 1UL << 2 | 1UL << 6, // tinfo (0x7a4): types 2 and 6, as QEMU 7.2
         };
         return true;
     }
@@ -59,7 +61,19 @@ public sealed unsafe partial class Hart
         switch (csr)
         {
             case 0x7a0: if (v < TriggerCount) _tselect = (int)v; break; // WARL: an index that does not exist is ignored
-            case 0x7a1: _tdata1[_tselect] = McontrolType | (v & McontrolWritable); break;
+            case 0x7a1:
+            {
+                // The type is WARL: 2 or 6 as written; anything else (0 is how software disables a trigger)
+                // keeps the trigger's type with nothing enabled.
+                ulong type = v & TypeMask;
+                if (type != McontrolType && type != Mcontrol6Type)
+                {
+                    _tdata1[_tselect] &= TypeMask;
+                    break;
+                }
+                _tdata1[_tselect] = type | (v & (ModeAndAccess | HitBit(type)));
+                break;
+            }
             case 0x7a2: _tdata2[_tselect] = v; break;
             default: break; // tdata3, tinfo: read-only here
         }
@@ -91,7 +105,7 @@ public sealed unsafe partial class Hart
         for (int i = 0; i < TriggerCount; i++)
         {
             if (!TriggerEnabled(i, kind) || _tdata2[i] != address) continue;
-            _tdata1[i] |= McontrolHit;
+            _tdata1[i] |= HitBit(_tdata1[i]);
             return i;
         }
         return -1;

@@ -59,7 +59,7 @@ public sealed class GdbStubTests : CliTestBase
             "x/1xw 0x80000000",                 // _start's first instruction: csrr t0, mhartid
             "stepi", "p/x $pc",                 // one 32-bit instruction
             "set $t1 = 0x1234", "p/x $t1",
-            "info threads",
+            "info threads", "info all-registers",
             "delete", "continue");
         Assert.That(rvemu.WaitForExit(TimeSpan.FromSeconds(30)), Is.True, output);
         rvemu.WaitForExit();
@@ -72,6 +72,9 @@ public sealed class GdbStubTests : CliTestBase
         Assert.That(output, Does.Contain("$4 = 0x8000000c"), "stepi ran exactly one instruction");
         Assert.That(output, Does.Contain("$5 = 0x1234"));
         Assert.That(output, Does.Contain("hart 0, Machine-mode"));
+        // info all-registers: integer, FP (fflags too, though mstatus.FS is Off), CSRs by name, triggers, priv.
+        foreach (string reg in new[] { "t1", "ft0", "fflags", "fcsr", "mstatus", "misa", "mtvec", "satp", "tselect", "tdata1", "priv" })
+            Assert.That(output, Does.Match($@"\n{reg}\s+0x|\n{reg}\s+\{{"), $"info all-registers lists {reg}");
         Assert.That(output, Does.Contain("exited normally"));
         Assert.That(rvemu.ExitCode, Is.EqualTo(0));
         Assert.That(stdout.Result, Does.Contain("Hello from RISC-V!"));
@@ -159,6 +162,30 @@ public sealed class GdbStubTests : CliTestBase
         Assert.That(output, Does.Contain("$2 = 2"));
         Assert.That(output, Does.Contain("$3 = 0x1000"), "hart 0 did not move");
         Assert.That(output, Does.Contain("exited normally"));
+    }
+
+    [Test]
+    public void RealGdb_CtrlC_InterruptsARunningLoop()
+    {
+        RequireGdb();
+        int port = FreePort();
+        string kernel = SpinningKernel();
+        using var rvemu = RvEmuProcess.Start("run", "--bios", "none", "--kernel", kernel, "--gdb", $"tcp::{port}", "-S", "--timeout", "60");
+        // gdb in the foreground of "continue"; SIGINT to gdb is the user's Ctrl-C, which gdb sends on as 0x03.
+        var psi = new ProcessStartInfo("gdb-multiarch") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { "-batch", "-nx", "-ex", "set confirm off", "-ex", $"target remote :{port}", "-ex", "continue",
+                     "-ex", "p/x $pc", "-ex", "kill", kernel }) psi.ArgumentList.Add(a);
+        using var gdb = Process.Start(psi)!;
+        var stdout = gdb.StandardOutput.ReadToEndAsync();
+        var stderr = gdb.StandardError.ReadToEndAsync();
+        Thread.Sleep(2000);
+        using (var kill = Process.Start("kill", ["-INT", gdb.Id.ToString()])) kill.WaitForExit();
+        Assert.That(gdb.WaitForExit(TimeSpan.FromSeconds(30)), Is.True, "gdb finished after the interrupt");
+        string output = stdout.Result + stderr.Result;
+        Assert.That(rvemu.WaitForExit(TimeSpan.FromSeconds(30)), Is.True, output);
+        Assert.That(output, Does.Contain("Program received signal SIGINT"));
+        Assert.That(output, Does.Match(@"\$1 = 0x8000[0-9a-f]{4}"), "stopped in the guest's loop");
+        Assert.That(rvemu.ExitCode, Is.EqualTo(137), "kill ends the run");
     }
 
     [Test]

@@ -61,10 +61,19 @@ public sealed class TriggerTests
         using var ram = new MemoryRegion("ram", Code, 1 << 16);
         bus.AddMemory(ram);
         using var hart = NewHart(bus);
-        // Unsupported fields (dmode, action, match, chain, select, timing) read back as zero; the type stays 2.
-        Assert.That(hart.TryWriteCsr(0x7a1, ulong.MaxValue), Is.True);
+        // Unsupported fields (dmode, action, match, chain, select, timing) read back as zero.
+        Assert.That(hart.TryWriteCsr(0x7a1, ulong.MaxValue & ~(0xfUL << 60) | McontrolType2), Is.True);
         hart.TryReadCsr(0x7a1, out ulong tdata1);
         Assert.That(tdata1, Is.EqualTo(McontrolType2 | Hit | M | 1 << 4 | 1 << 3 | 7));
+        // mcontrol6 (type 6) as QEMU 7.2 takes it, with its hit0 bit at 22; a write of type 0 disables the trigger.
+        Assert.That(hart.TryWriteCsr(0x7a1, ulong.MaxValue & ~(0xfUL << 60) | 6UL << 60), Is.True);
+        hart.TryReadCsr(0x7a1, out tdata1);
+        Assert.That(tdata1, Is.EqualTo(6UL << 60 | 1UL << 22 | M | 1 << 4 | 1 << 3 | 7));
+        Assert.That(hart.TryWriteCsr(0x7a1, 0), Is.True);
+        hart.TryReadCsr(0x7a1, out tdata1);
+        Assert.That(tdata1, Is.EqualTo(6UL << 60), "disabled, type kept");
+        hart.TryReadCsr(0x7a4, out ulong tinfo);
+        Assert.That(tinfo, Is.EqualTo(0x44UL), "tinfo: types 2 and 6");
         Assert.That(hart.TryWriteCsr(0x7a0, 2), Is.True);
         hart.TryReadCsr(0x7a0, out ulong tselect);
         Assert.That(tselect, Is.EqualTo(0UL), "tselect keeps its value when the index does not exist");

@@ -1,8 +1,8 @@
 // march: rv64imac_zicsr
 /*
  * The trigger module (Sdtrig, RISC-V Debug Specification 1.0 ch. 5) as guest software uses it:
- * tselect is WARL over the triggers that exist (writing a missing index is ignored), tinfo names type 2
- * (mcontrol), tdata1 keeps type 2 in its top four bits. An mcontrol trigger with execute/load/store
+ * tselect is WARL over the triggers that exist (writing a missing index is ignored), tinfo names types 2
+ * (mcontrol) and 6 (mcontrol6), tdata1 keeps type 2 in its top four bits. An mcontrol trigger with execute/load/store
  * and a mode bit set raises a breakpoint exception (cause 3) before the matching instruction runs or the
  * matching access happens, with xepc = that instruction and xtval = the matching address or 0. A load
  * trigger does not fire on a store, a store trigger fires on an AMO. A U-mode execute trigger fires in
@@ -11,6 +11,7 @@
 #include "test.h"
 
 #define MC_TYPE2 (2 << 60)   /* tdata1.type = 2 (mcontrol): a guest writes the type it wants */
+#define MC_TYPE6 (6 << 60)   /* mcontrol6: the same m/s/u/execute/store/load bits */
 #define MC_M (1 << 6)
 #define MC_U (1 << 3)
 #define MC_EXECUTE (1 << 2)
@@ -41,7 +42,7 @@
         PMP_ALLOW_ALL
         TEST_CASE(1, a0, 1, li t0, 1; csrw tselect, t0; csrr a0, tselect)
         TEST_CASE(2, a0, 1, li t0, 7; csrw tselect, t0; csrr a0, tselect)     /* no trigger 7: ignored */
-        TEST_CASE(3, a0, 4, csrr a0, tinfo; andi a0, a0, 4)                    /* type 2 supported */
+        TEST_CASE(3, a0, 0x44, csrr a0, tinfo; andi a0, a0, 0x44)              /* types 2 and 6 */
         TEST_CASE(4, a0, 2, csrw tselect, zero; csrr a0, tdata1; srli a0, a0, 60)
 
         /* Execute trigger in M-mode (MIE set). */
@@ -53,6 +54,16 @@
         la a1, exec_here
         BREAK_CASE(5, exec_here, a1, nop; exec_here: addi a0, zero, 1)
         /* (mcontrol.hit is optional, 5.5.2: RvEmu sets it, QEMU 7.2 does not implement it; not checked.) */
+        DISARM
+
+        /* The same with an mcontrol6 trigger. */
+        la t0, exec6_here
+        csrw tdata2, t0
+        li t0, MC_TYPE6 | MC_M | MC_EXECUTE
+        csrw tdata1, t0
+        TEST_CASE(20, a0, 6, csrr a0, tdata1; srli a0, a0, 60)
+        la a1, exec6_here
+        BREAK_CASE(21, exec6_here, a1, nop; exec6_here: addi a0, zero, 1)
         DISARM
 
         /* Load trigger: fires on a load of the address, not on a store to it. */
