@@ -219,6 +219,36 @@ public sealed class GdbStubTests : CliTestBase
     }
 
     [Test]
+    public void AClientThatDisconnectsMidRun_LeavesTheGuestRunning_AndANewOneCanAttach()
+    {
+        int port = FreePort();
+        using var rvemu = RvEmuProcess.Start("run", "--bios", "none", "--kernel", SpinningKernel(), "--gdb", $"tcp::{port}", "--timeout", "60");
+        try
+        {
+            using (var first = Connect(port))
+            {
+                var s = first.GetStream();
+                Assert.That(Exchange(s, "?"), Does.StartWith("T05"));
+                Send(s, "Z0,80000000,4");
+                Receive(s);
+                s.Write("$garbage#00"u8);      // a bad checksum: answered with '-', nothing else happens
+                Send(s, "c");
+            }                                    // gone without a detach
+            Thread.Sleep(500);
+            Assert.That(rvemu.HasExited, Is.False, "the guest runs on");
+            using var second = Connect(port);
+            var s2 = second.GetStream();
+            Assert.That(Exchange(s2, "?"), Does.StartWith("T05"), "a new debugger attaches to a stopped guest");
+            Assert.That(Exchange(s2, "D"), Is.EqualTo("OK"));
+        }
+        finally
+        {
+            rvemu.Kill(entireProcessTree: true);
+            rvemu.WaitForExit();
+        }
+    }
+
+    [Test]
     public void PortInUse_IsOneErrorLine()
     {
         var blocker = new TcpListener(IPAddress.Loopback, 0);
