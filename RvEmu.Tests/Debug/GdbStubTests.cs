@@ -17,6 +17,28 @@ public sealed class GdbStubTests : CliTestBase
 {
     private static string Hello => RepoPaths.Combine("firmware", "hello", "hello.elf");
 
+    private readonly List<Process> _started = new();
+
+    /// <summary>Start rvemu; whatever happens in the test, <see cref="KillLeftovers"/> ends it (a spinning guest left behind slows every later test).</summary>
+    private Process StartRvemu(params string[] args)
+    {
+        var p = RvEmuProcess.Start(args);
+        _started.Add(p);
+        return p;
+    }
+
+    [TearDown]
+    public void KillLeftovers()
+    {
+        foreach (var p in _started)
+        {
+            try { if (!p.HasExited) { p.Kill(entireProcessTree: true); p.WaitForExit(); } }
+            catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+        _started.Clear();
+    }
+
     private static int FreePort()
     {
         var l = new TcpListener(IPAddress.Loopback, 0);
@@ -51,7 +73,7 @@ public sealed class GdbStubTests : CliTestBase
     {
         RequireGdb();
         int port = FreePort();
-        using var rvemu = RvEmuProcess.Start("run", "--bios", "none", "--kernel", Hello, "--gdb", $"tcp::{port}", "--wait-for-gdb");
+        var rvemu = StartRvemu("run", "--bios", "none", "--kernel", Hello, "--gdb", $"tcp::{port}", "--wait-for-gdb");
         var stdout = rvemu.StandardOutput.ReadToEndAsync();
         var (_, output) = Gdb(Hello, port,
             "break *0x80000008", "continue",
@@ -86,7 +108,7 @@ public sealed class GdbStubTests : CliTestBase
         RequireGdb();
         string elf = RepoPaths.Combine("firmware", "gdb", "target.elf");
         int port = FreePort();
-        using var rvemu = RvEmuProcess.Start("run", "--bios", "none", "--kernel", elf, "--gdb", $"tcp::{port}", "-S");
+        var rvemu = StartRvemu("run", "--bios", "none", "--kernel", elf, "--gdb", $"tcp::{port}", "-S");
         var stdout = rvemu.StandardOutput.ReadToEndAsync();
         var (_, output) = Gdb(elf, port,
             "break step", "continue", "bt", "p i", "p counter",
@@ -122,7 +144,7 @@ public sealed class GdbStubTests : CliTestBase
         string disk = WriteFile("disk.img", File.ReadAllBytes(RepoPaths.Combine("firmware", "guest", "disk.img")));
         int port = FreePort();
         string trace = Path.Combine(Dir, "trace.log");
-        using var rvemu = RvEmuProcess.Start("run", "--kernel", elf, "--drive", disk, "--append", "poweroff", "--gdb", $"tcp::{port}", "-S",
+        var rvemu = StartRvemu("run", "--kernel", elf, "--drive", disk, "--append", "poweroff", "--gdb", $"tcp::{port}", "-S",
             "--trace", trace, "--trace-events", "trap");
         var (_, output) = Gdb(elf, port, "monitor trace off", "break platform_probe", "continue", "p $priv", "p/x $pc", "x/1i $pc", "p/x $satp",
             "monitor pagetable", "monitor harts", "monitor trace on mmio", "monitor nonsense", "delete", "continue");
@@ -150,7 +172,7 @@ public sealed class GdbStubTests : CliTestBase
     {
         RequireGdb();
         int port = FreePort();
-        using var rvemu = RvEmuProcess.Start("run", "--bios", "none", "--kernel", Hello, "--smp", "2", "--gdb", $"tcp::{port}", "-S");
+        var rvemu = StartRvemu("run", "--bios", "none", "--kernel", Hello, "--smp", "2", "--gdb", $"tcp::{port}", "-S");
         // Both harts start on the same boot ROM code: with scheduler-locking only the selected hart steps (GDB
         // steps RISC-V by breakpoints, which the other hart would reach first).
         var (_, output) = Gdb(Hello, port, "info threads", "thread 2", "set scheduler-locking step", "stepi", "p/x $pc", "p $_thread",
@@ -170,7 +192,7 @@ public sealed class GdbStubTests : CliTestBase
         RequireGdb();
         int port = FreePort();
         string kernel = SpinningKernel();
-        using var rvemu = RvEmuProcess.Start("run", "--bios", "none", "--kernel", kernel, "--gdb", $"tcp::{port}", "-S", "--timeout", "60");
+        var rvemu = StartRvemu("run", "--bios", "none", "--kernel", kernel, "--gdb", $"tcp::{port}", "-S", "--timeout", "60");
         // gdb in the foreground of "continue"; SIGINT to gdb is the user's Ctrl-C, which gdb sends on as 0x03.
         var psi = new ProcessStartInfo("gdb-multiarch") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in new[] { "-batch", "-nx", "-ex", "set confirm off", "-ex", $"target remote :{port}", "-ex", "continue",
@@ -192,7 +214,7 @@ public sealed class GdbStubTests : CliTestBase
     public void CtrlC_StopsARunningGuest_AndDetachLetsItRunOn()
     {
         int port = FreePort();
-        using var rvemu = RvEmuProcess.Start("run", "--bios", "none", "--kernel", SpinningKernel(), "--gdb", $"tcp::{port}", "--timeout", "60");
+        var rvemu = StartRvemu("run", "--bios", "none", "--kernel", SpinningKernel(), "--gdb", $"tcp::{port}", "--timeout", "60");
         try
         {
             using var client = Connect(port);
@@ -222,7 +244,7 @@ public sealed class GdbStubTests : CliTestBase
     public void AClientThatDisconnectsMidRun_LeavesTheGuestRunning_AndANewOneCanAttach()
     {
         int port = FreePort();
-        using var rvemu = RvEmuProcess.Start("run", "--bios", "none", "--kernel", SpinningKernel(), "--gdb", $"tcp::{port}", "--timeout", "60");
+        var rvemu = StartRvemu("run", "--bios", "none", "--kernel", SpinningKernel(), "--gdb", $"tcp::{port}", "--timeout", "60");
         try
         {
             using (var first = Connect(port))
