@@ -127,10 +127,10 @@ public sealed unsafe partial class Hart
                 steps++;
                 continue;
             }
-            if (TryPeekInstruction(pc, out uint raw))
+            if (TryGetDataAccess(out ulong address, out _, out bool reads, out bool writes))
             {
-                var (kind, address) = DataAccessOf(Decoder.Decode(raw));
-                if (kind != 0 && MatchTrigger(kind, address) >= 0)
+                ulong kind = (reads ? McontrolLoad : 0) | (writes ? McontrolStore : 0);
+                if (MatchTrigger(kind, address) >= 0)
                 {
                     EnterTrap(false, (ulong)ExceptionCause.Breakpoint, address, pc);
                     steps++;
@@ -144,19 +144,38 @@ public sealed unsafe partial class Hart
         return steps;
     }
 
-    /// <summary>The trigger kind (load or store bit) and address of an instruction's data access, or (0, 0).</summary>
-    private (ulong Kind, ulong Address) DataAccessOf(in DecodedInsn d)
+    /// <summary>
+    /// The data access the instruction at pc would make, as a debugger or a trigger sees it before it runs:
+    /// address (x[rs1] + imm; x[rs1] for LR/SC/AMOs), size in bytes, and whether it reads and writes.
+    /// False when the instruction makes none (or cannot be fetched). No side effects.
+    /// </summary>
+    public bool TryGetDataAccess(out ulong address, out int size, out bool reads, out bool writes)
     {
+        address = 0;
+        size = 0;
+        reads = writes = false;
+        if (!TryPeekInstruction(_pc, out uint raw)) return false;
+        var d = Decoder.Decode(raw);
         ulong ea = _x[d.Rs1] + (ulong)d.Imm;
-        return d.Op switch
+        (address, size, reads, writes) = d.Op switch
         {
-            Op.Lb or Op.Lh or Op.Lw or Op.Ld or Op.Lbu or Op.Lhu or Op.Lwu or Op.Flw or Op.Fld => (McontrolLoad, ea),
-            Op.Sb or Op.Sh or Op.Sw or Op.Sd or Op.Fsw or Op.Fsd => (McontrolStore, ea),
-            Op.LrW or Op.LrD => (McontrolLoad, _x[d.Rs1]),
-            Op.ScW or Op.ScD => (McontrolStore, _x[d.Rs1]),
-            // An AMO both loads and stores: a load or a store trigger matches it.
-            >= Op.AmoswapW and <= Op.AmomaxuD => (McontrolLoad | McontrolStore, _x[d.Rs1]),
-            _ => (0, 0),
+            Op.Lb or Op.Lbu => (ea, 1, true, false),
+            Op.Lh or Op.Lhu => (ea, 2, true, false),
+            Op.Lw or Op.Lwu or Op.Flw => (ea, 4, true, false),
+            Op.Ld or Op.Fld => (ea, 8, true, false),
+            Op.Sb => (ea, 1, false, true),
+            Op.Sh => (ea, 2, false, true),
+            Op.Sw or Op.Fsw => (ea, 4, false, true),
+            Op.Sd or Op.Fsd => (ea, 8, false, true),
+            Op.LrW => (_x[d.Rs1], 4, true, false),
+            Op.LrD => (_x[d.Rs1], 8, true, false),
+            Op.ScW => (_x[d.Rs1], 4, false, true),
+            Op.ScD => (_x[d.Rs1], 8, false, true),
+            // An AMO both loads and stores.
+            >= Op.AmoswapW and <= Op.AmomaxuW => (_x[d.Rs1], 4, true, true),
+            >= Op.AmoswapD and <= Op.AmomaxuD => (_x[d.Rs1], 8, true, true),
+            _ => (0UL, 0, false, false),
         };
+        return size != 0;
     }
 }

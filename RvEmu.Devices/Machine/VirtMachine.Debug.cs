@@ -165,38 +165,9 @@ public sealed partial class VirtMachine
     /// <summary>The stop reply: signal, thread, and for a watchpoint "watch:ADDR;" (rwatch, awatch) as GDB expects.</summary>
     private string StopReply() => $"T{_stopSignal:x2}thread:{_gdbHart + 1:x};{_stopDetail}";
 
-    /// <summary>The data access the instruction at the hart's pc will make: address, size, and whether it reads and writes.</summary>
-    private static (ulong Address, int Size, bool Reads, bool Writes) DataAccessAt(Hart hart)
-    {
-        Span<byte> bits = stackalloc byte[4];
-        if (!hart.ReadForDebugger(hart.Pc, bits[..2])) return default;
-        uint raw = BitConverter.ToUInt16(bits);
-        if ((raw & 3) == 3)
-        {
-            if (!hart.ReadForDebugger(hart.Pc, bits)) return default;
-            raw = BitConverter.ToUInt32(bits);
-        }
-        var d = Core.Isa.Decoder.Decode(raw);
-        ulong address = hart.GetX(d.Rs1) + (ulong)d.Imm;
-        return d.Op switch
-        {
-            Core.Isa.Op.Lb or Core.Isa.Op.Lbu => (address, 1, true, false),
-            Core.Isa.Op.Lh or Core.Isa.Op.Lhu => (address, 2, true, false),
-            Core.Isa.Op.Lw or Core.Isa.Op.Lwu or Core.Isa.Op.Flw => (address, 4, true, false),
-            Core.Isa.Op.Ld or Core.Isa.Op.Fld => (address, 8, true, false),
-            Core.Isa.Op.Sb => (address, 1, false, true),
-            Core.Isa.Op.Sh => (address, 2, false, true),
-            Core.Isa.Op.Sw or Core.Isa.Op.Fsw => (address, 4, false, true),
-            Core.Isa.Op.Sd or Core.Isa.Op.Fsd => (address, 8, false, true),
-            Core.Isa.Op.LrW => (hart.GetX(d.Rs1), 4, true, false),
-            Core.Isa.Op.LrD => (hart.GetX(d.Rs1), 8, true, false),
-            Core.Isa.Op.ScW => (hart.GetX(d.Rs1), 4, false, true),
-            Core.Isa.Op.ScD => (hart.GetX(d.Rs1), 8, false, true),
-            >= Core.Isa.Op.AmoswapW and <= Core.Isa.Op.AmomaxuW => (hart.GetX(d.Rs1), 4, true, true),
-            >= Core.Isa.Op.AmoswapD and <= Core.Isa.Op.AmomaxuD => (hart.GetX(d.Rs1), 8, true, true),
-            _ => default,
-        };
-    }
+    /// <summary>The data access the instruction at the hart's pc will make (see <see cref="Hart.TryGetDataAccess"/>).</summary>
+    private static (ulong Address, int Size, bool Reads, bool Writes) DataAccessAt(Hart hart) =>
+        hart.TryGetDataAccess(out ulong address, out int size, out bool reads, out bool writes) ? (address, size, reads, writes) : default;
 
     /// <summary>The stop detail for the first watchpoint the access triggers, or null.</summary>
     private string? WatchHit((ulong Address, int Size, bool Reads, bool Writes) a)
