@@ -13,7 +13,7 @@ command -v qemu-system-riscv64 >/dev/null || { echo "compare-qemu: qemu-system-r
 
 # name:elf:harts
 workloads="integer:firmware/bench/integer.elf:1 branchy:firmware/bench/branchy.elf:1 memory:firmware/bench/memory.elf:1
-float:firmware/fpvectors/fpbench.elf:1 parallel:firmware/bench/parallel.elf:2"
+float:firmware/fpvectors/fpbench.elf:1 oscalls:firmware/bench/oscalls.elf:1 parallel:firmware/bench/parallel.elf:2"
 
 seconds() { # command...: wall seconds of one run (the guest must exit 0)
     local t0 t1
