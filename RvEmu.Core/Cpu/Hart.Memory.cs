@@ -353,7 +353,7 @@ public sealed unsafe partial class Hart
                 if (mem.HasCode(pteAddr)) mem.InvalidateCode(pteAddr, 8);
                 _bus.Reservations.Break(pteAddr, 8);
             }
-            pa = ((ppn & ~levelMask) << 12) | (va & ((1UL << (12 + 9 * level)) - 1));
+            pa = LeafAddress(ppn, level, va);
             return true;
         }
         return Raise(PageFault(type), va);
@@ -461,24 +461,42 @@ public sealed unsafe partial class Hart
                 table = ppn << 12;
                 continue;
             }
-            ulong levelMask = (1UL << (9 * level)) - 1;
-            pa = ((ppn & ~levelMask) << 12) | (va & ((1UL << (12 + 9 * level)) - 1));
+            pa = LeafAddress(ppn, level, va);
             return true;
         }
         return false;
     }
 
+    /// <summary>The physical address a leaf PTE at <paramref name="level"/> maps <paramref name="va"/> to (a superpage keeps va's low bits, 4.3.2 step 8).</summary>
+    private static ulong LeafAddress(ulong ppn, int level, ulong va)
+    {
+        ulong levelMask = (1UL << (9 * level)) - 1;
+        return ((ppn & ~levelMask) << 12) | (va & ((1UL << (12 + 9 * level)) - 1));
+    }
+
+    /// <summary>
+    /// The part of a debugger access at <paramref name="va"/> (<paramref name="remaining"/> bytes left) that lies in
+    /// one page: its memory region, physical address and length. False when unmapped, not memory, or (for
+    /// <paramref name="write"/>) read-only.
+    /// </summary>
+    private bool DebugChunk(ulong va, int remaining, bool write, out MemoryRegion mem, out ulong pa, out int chunk)
+    {
+        mem = null!;
+        chunk = (int)Math.Min((ulong)remaining, MemoryRegion.PageSize - (va & PageMask));
+        if (!TranslateForDebugger(va, out pa)) return false;
+        var region = _bus.FindMemory(pa);
+        if (region is null || (write && region.ReadOnly) || !region.Contains(pa, (ulong)chunk)) return false;
+        mem = region;
+        return true;
+    }
+
     /// <summary>Read guest memory at virtual <paramref name="va"/> for a debugger: RAM and ROM only, page by page. False if any byte is unmapped or not memory.</summary>
     public bool ReadForDebugger(ulong va, Span<byte> destination)
     {
-        for (int done = 0; done < destination.Length;)
+        for (int done = 0, chunk; done < destination.Length; done += chunk)
         {
-            int chunk = (int)Math.Min((ulong)(destination.Length - done), MemoryRegion.PageSize - ((va + (ulong)done) & PageMask));
-            if (!TranslateForDebugger(va + (ulong)done, out ulong pa)) return false;
-            var mem = _bus.FindMemory(pa);
-            if (mem is null || !mem.Contains(pa, (ulong)chunk)) return false;
+            if (!DebugChunk(va + (ulong)done, destination.Length - done, write: false, out var mem, out ulong pa, out chunk)) return false;
             mem.AsSpan(pa, chunk).CopyTo(destination[done..]);
-            done += chunk;
         }
         return true;
     }
@@ -486,24 +504,15 @@ public sealed unsafe partial class Hart
     /// <summary>Write guest memory for a debugger (software breakpoints, <c>set var</c>): RAM only; decoded code on those bytes is dropped.</summary>
     public bool WriteForDebugger(ulong va, ReadOnlySpan<byte> source)
     {
-        // Translate every page first, so that a failure writes nothing.
-        for (int done = 0; done < source.Length;)
+        // Check every page first, so that a failure writes nothing.
+        for (int done = 0, chunk; done < source.Length; done += chunk)
+            if (!DebugChunk(va + (ulong)done, source.Length - done, write: true, out _, out _, out chunk)) return false;
+        for (int done = 0, chunk; done < source.Length; done += chunk)
         {
-            int chunk = (int)Math.Min((ulong)(source.Length - done), MemoryRegion.PageSize - ((va + (ulong)done) & PageMask));
-            if (!TranslateForDebugger(va + (ulong)done, out ulong pa)) return false;
-            var mem = _bus.FindMemory(pa);
-            if (mem is null || mem.ReadOnly || !mem.Contains(pa, (ulong)chunk)) return false;
-            done += chunk;
-        }
-        for (int done = 0; done < source.Length;)
-        {
-            int chunk = (int)Math.Min((ulong)(source.Length - done), MemoryRegion.PageSize - ((va + (ulong)done) & PageMask));
-            TranslateForDebugger(va + (ulong)done, out ulong pa);
-            var mem = _bus.FindMemory(pa)!;
+            DebugChunk(va + (ulong)done, source.Length - done, write: true, out var mem, out ulong pa, out chunk);
             source.Slice(done, chunk).CopyTo(mem.AsSpan(pa, chunk));
             mem.InvalidateCode(pa, (ulong)chunk);
             _bus.Reservations.Break(pa, (ulong)chunk);
-            done += chunk;
         }
         return true;
     }

@@ -209,34 +209,28 @@ internal static class Lockstep
         // register; RvEmu follows the spec.
         if (name is "mepc" or "sepc" && Theirs(name) == (Mine(name) | 1))
             return "mepc/sepc bit 0 written as 1: QEMU 7.2 keeps it, the spec (3.1.14) makes it zero; RvEmu follows the spec";
+        // The rules below are about a register the previous instruction loaded from a CSR: which one, or -1.
+        int rd = name.StartsWith('x') ? int.Parse(name[1..]) : -1;
+        int readCsr = rd > 0 ? CsrReadInto(hart, prevPc, rd) : -1;
         // ... and QEMU's CSR read returns that bit.
-        if (name.StartsWith('x') && int.Parse(name[1..]) is var rd && qemu.X[rd] == (rvemu.X[rd] | 1)
-            && hart.TryReadVirtual(prevPc, 4, out ulong prev) && (prev & 0x7f) == 0x73 && ((prev >> 7) & 31) == (ulong)rd
-            && (prev >> 20) is 0x341 or 0x141)
+        if (readCsr is 0x341 or 0x141 && qemu.X[rd] == (rvemu.X[rd] | 1))
             return "mepc/sepc bit 0 written as 1: QEMU 7.2 keeps it, the spec (3.1.14) makes it zero; RvEmu follows the spec";
         // QEMU 7.2's virt CPU has the hypervisor extension and Sscofpmf, RvEmu has neither: mie's VSSIE, VSTIE,
         // VSEIE, SGEIE (bits 2, 6, 10, 12) and LCOFIE (13) exist only there (priv 3.1.9).
         const ulong hypervisorInterrupts = 1 << 2 | 1 << 6 | 1 << 10 | 1 << 12 | 1 << 13;
         if (name == "mie" && ((Mine(name) ^ Theirs(name)) & ~hypervisorInterrupts) == 0)
             return "mie bits of the hypervisor and Sscofpmf extensions (QEMU 7.2 has them, RvEmu does not)";
-        if (name.StartsWith('x') && int.Parse(name[1..]) is var rdm && ((rvemu.X[rdm] ^ qemu.X[rdm]) & ~hypervisorInterrupts) == 0
-            && hart.TryReadVirtual(prevPc, 4, out ulong prevMie) && (prevMie & 0x7f) == 0x73 && ((prevMie >> 7) & 31) == (ulong)rdm
-            && (prevMie >> 20) == 0x304)
+        if (readCsr == 0x304 && ((rvemu.X[rd] ^ qemu.X[rd]) & ~hypervisorInterrupts) == 0)
             return "mie bits of the hypervisor and Sscofpmf extensions (QEMU 7.2 has them, RvEmu does not)";
         // menvcfg/senvcfg CBIE, CBCFE, CBZE (bits 4-7, Zicbom/Zicboz) and PBMTE (62, Svpbmt): extensions QEMU 7.2's
         // CPU has and RvEmu does not, so those bits are read-only zero here (priv 3.1.18).
         const ulong envcfgExtensions = 0xf0UL | 1UL << 62;
-        if (name.StartsWith('x') && int.Parse(name[1..]) is var rde && ((rvemu.X[rde] ^ qemu.X[rde]) & ~envcfgExtensions) == 0
-            && hart.TryReadVirtual(prevPc, 4, out ulong prevEnv) && (prevEnv & 0x7f) == 0x73 && ((prevEnv >> 7) & 31) == (ulong)rde
-            && (prevEnv >> 20) is 0x30a or 0x10a)
+        if (readCsr is 0x30a or 0x10a && ((rvemu.X[rd] ^ qemu.X[rd]) & ~envcfgExtensions) == 0)
             return "menvcfg/senvcfg bits of Zicbom/Zicboz/Svpbmt (QEMU 7.2 has them, RvEmu does not)";
         // Priv. spec 3.1.11, 4.1.5, 3.1.13: mcounteren, scounteren and mcountinhibit are 32-bit registers, and
         // mcountinhibit's bit 1 is hardwired to zero (time cannot be inhibited). QEMU 7.2 keeps all 64 bits written
         // (and mcountinhibit's bit 1) and reads them back; RvEmu keeps what the spec defines, zero-extended.
-        if (name.StartsWith('x') && int.Parse(name[1..]) is var rdc
-            && hart.TryReadVirtual(prevPc, 4, out ulong prevCsr) && (prevCsr & 0x7f) == 0x73 && ((prevCsr >> 7) & 31) == (ulong)rdc
-            && (prevCsr >> 20) is 0x306 or 0x106 or 0x320
-            && rvemu.X[rdc] == ((uint)qemu.X[rdc] & ((prevCsr >> 20) == 0x320 ? ~2u : ~0u)))
+        if (readCsr is 0x306 or 0x106 or 0x320 && rvemu.X[rd] == ((uint)qemu.X[rd] & (readCsr == 0x320 ? ~2u : ~0u)))
             return "mcounteren/scounteren/mcountinhibit are 32 bits, mcountinhibit bit 1 zero (priv 3.1.11-13): QEMU 7.2 keeps 64 written bits";
         // Priv. spec table 3.6: a misaligned AMO raises "store/AMO address misaligned" (6). QEMU 7.2 raises
         // "load address misaligned" (4) for it; RvEmu follows the spec.
@@ -246,6 +240,11 @@ internal static class Lockstep
             return "faulting AMO: QEMU 7.2 reports the load cause (4, 13, 5), the spec (table 3.6, 4.3.2) the store/AMO cause (6, 15, 7) as RvEmu";
         return null;
     }
+
+    /// <summary>The CSR the instruction at <paramref name="pc"/> read into x<paramref name="rd"/> (a Zicsr instruction), or -1.</summary>
+    private static int CsrReadInto(Hart hart, ulong pc, int rd) =>
+        hart.TryReadVirtual(pc, 4, out ulong insn) && (insn & 0x7f) == 0x73 && ((insn >> 12) & 3) != 0 && (int)((insn >> 7) & 31) == rd
+            ? (int)((insn >> 20) & 0xfff) : -1;
 
     private static string Describe(Hart hart, ulong pc)
     {

@@ -20,10 +20,8 @@ internal sealed class RandomProgram
     public const ulong Base = 0x8000_0000;
     /// <summary>The sandbox is [SandboxBase, SandboxBase + 4 KiB); x30 points at its middle (+ 2048).</summary>
     public const ulong SandboxBase = Base + 0x1_0000;
-    private const ulong FinisherBase = 0x10_0000;
 
     private readonly Random _rng;
-    private readonly List<uint> _words = new(); // 16-bit parcels are packed into this little-endian stream
     private readonly List<byte> _bytes = new();
 
     public int Seed { get; }
@@ -160,7 +158,6 @@ internal sealed class RandomProgram
         Emit32(I(0x13, SandboxReg, 0, SandboxReg, 0x555)); // addi x30, x30, 0x555
         Emit32(S(0x23, 2, Temp, SandboxReg, 0));        // sw x30, 0(x29)
         Emit32(Jal(0, 0));                              // j . (in case the finisher is slow to act)
-        _ = FinisherBase;
         if (Mode != 3) PageTables();
     }
 
