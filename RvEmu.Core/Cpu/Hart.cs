@@ -30,8 +30,7 @@ public sealed unsafe partial class Hart : IDisposable
         _timer = timer;
         _x = (ulong*)Unsafe.AsPointer(ref _xStore[0]);
         _f = (ulong*)Unsafe.AsPointer(ref _fStore[0]);
-        _tlbBase = (TlbEntry*)NativeMemory.AllocZeroed((nuint)(TlbSets * 2 * TlbSize * sizeof(TlbEntry)));
-        SelectTlbSet(PrivilegeMode.Machine);
+        _tlb = (TlbEntry*)NativeMemory.AllocZeroed((nuint)(3 * TlbSize * sizeof(TlbEntry)));
         _bus.Reservations.Register(hartId);
         Reset(0x1000);
     }
@@ -84,7 +83,6 @@ public sealed unsafe partial class Hart : IDisposable
         Array.Clear(_fStore);
         _pc = resetVector;
         _priv = PrivilegeMode.Machine;
-        SelectTlbSet(_priv);
         ResetCsrs();
         ResetTriggers();
         FlushTlb();
@@ -95,8 +93,8 @@ public sealed unsafe partial class Hart : IDisposable
     public void Dispose()
     {
         _wake.Dispose();
-        if (_tlbBase != null) NativeMemory.Free(_tlbBase);
-        _tlbBase = _tlb = null;
+        if (_tlb != null) NativeMemory.Free(_tlb);
+        _tlb = null;
     }
 }
 
