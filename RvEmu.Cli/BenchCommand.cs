@@ -14,27 +14,34 @@ internal static class BenchCommand
     {
         var workload = new Option<string[]>("--workload", "-w") { Description = "Workloads to run (default: all)", HelpName = "NAME", AllowMultipleArgumentsPerToken = true };
         var repeat = new Option<int>("--repeat", "-r") { Description = "Runs per workload; the best is reported", HelpName = "N", DefaultValueFactory = _ => 3, CustomParser = r => Cli.Number<int>("--repeat", "a whole number")(r) ?? 0 };
-        var cmd = new Command("bench", "Measure interpreter speed in guest MIPS on bundled workloads") { workload, repeat };
+        var jit = new Option<string>("--jit") { Description = "Run with the JIT (on) or the interpreter alone (off)", HelpName = "on|off", DefaultValueFactory = _ => MachineOptions.DefaultJit ? "on" : "off" };
+        var cmd = new Command("bench", "Measure emulation speed in guest MIPS on bundled workloads") { workload, repeat, jit };
         cmd.SetAction(p =>
         {
             var all = Workloads();
             var names = p.GetValue(workload) is { Length: > 0 } w ? w : all.Keys.ToArray();
             int runs = p.GetValue(repeat);
             if (runs < 1) throw new UsageException("--repeat: must be at least 1");
+            bool jitOn = p.GetValue(jit) switch
+            {
+                "on" => true,
+                "off" => false,
+                var other => throw new UsageException($"--jit: '{other}' is not on or off"),
+            };
             // Check every name before printing anything, so a typo leaves stdout empty.
             if (names.FirstOrDefault(n => !all.ContainsKey(n)) is { } unknown)
                 throw new UsageException($"--workload: unknown workload '{unknown}' (known: {string.Join(", ", all.Keys)})");
-            Console.WriteLine($"{"workload",-10} {"harts",5} {"instructions",14} {"seconds",9} {"MIPS",8} {"cpu-s",7} {"MIPS/cpu",9}");
+            Console.WriteLine($"{"workload",-10} {"harts",5} {"instructions",14} {"seconds",9} {"MIPS",8} {"cpu-s",7} {"MIPS/cpu",9} {"jit %",6}");
             // A signal stops the workload running, removes its temporary file, and ends the bench.
             using var signals = new HostSignals();
             foreach (var name in names)
             {
                 string resource = all[name];
                 int harts = HartsFor(name);
-                var results = new List<(RunResult Result, TimeSpan Cpu)>();
+                var results = new List<(RunResult Result, TimeSpan Cpu, double JitShare)>();
                 for (int i = 0; i < runs; i++)
                 {
-                    var r = RunOnce(resource, harts, signals);
+                    var r = RunOnce(resource, harts, jitOn, signals);
                     if (r.Result.Reason == ExitReason.HostStop)
                     {
                         Console.Error.WriteLine($"rvemu: {r.Result.Message}");
@@ -45,7 +52,7 @@ internal static class BenchCommand
                 var best = results.MinBy(r => r.Result.Elapsed);
                 double mips = best.Result.InstructionsRetired / best.Result.Elapsed.TotalSeconds / 1e6;
                 double cpuMips = best.Result.InstructionsRetired / best.Cpu.TotalSeconds / 1e6;
-                Console.WriteLine($"{name,-10} {harts,5} {best.Result.InstructionsRetired,14} {best.Result.Elapsed.TotalSeconds,9:0.000} {mips,8:0.0} {best.Cpu.TotalSeconds,7:0.000} {cpuMips,9:0.0}");
+                Console.WriteLine($"{name,-10} {harts,5} {best.Result.InstructionsRetired,14} {best.Result.Elapsed.TotalSeconds,9:0.000} {mips,8:0.0} {best.Cpu.TotalSeconds,7:0.000} {cpuMips,9:0.0} {100 * best.JitShare,6:0.0}");
             }
             return 0;
         });
@@ -68,8 +75,11 @@ internal static class BenchCommand
     /// </summary>
     private static int HartsFor(string workload) => workload == "parallel" ? 2 : 1;
 
-    /// <summary>One run: the machine's result and the process CPU time it took (less sensitive to a busy host than wall time).</summary>
-    private static (RunResult Result, TimeSpan Cpu) RunOnce(string resource, int harts, HostSignals signals)
+    /// <summary>
+    /// One run: the machine's result, the process CPU time it took (less sensitive to a busy host than wall time,
+    /// and it includes the JIT's compiler thread), and the share of instructions retired in compiled code.
+    /// </summary>
+    private static (RunResult Result, TimeSpan Cpu, double JitShare) RunOnce(string resource, int harts, bool jit, HostSignals signals)
     {
         string path = Path.Combine(Path.GetTempPath(), $"rvemu-bench-{Environment.ProcessId}-{Path.GetFileName(resource)}");
         signals.OnExitAtOnce(() => File.Delete(path));
@@ -78,16 +88,17 @@ internal static class BenchCommand
             using (var s = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)!)
             using (var f = File.Create(path))
                 s.CopyTo(f);
-            using var machine = VirtMachine.Create(new MachineOptions { KernelPath = path, HartCount = harts, MaxInstructions = 10_000_000_000 });
+            using var machine = VirtMachine.Create(new MachineOptions { KernelPath = path, HartCount = harts, MaxInstructions = 10_000_000_000, Jit = jit });
             var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
             signals.Attach(machine);
             var result = machine.Run();
             signals.Attach(null);
             var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-            if (result.Reason == ExitReason.HostStop) return (result, cpu);
+            double share = (double)machine.Harts.Sum(h => h.JitRetired) / Math.Max(1UL, result.InstructionsRetired);
+            if (result.Reason == ExitReason.HostStop) return (result, cpu, share);
             if (result.Reason != ExitReason.GuestExit || result.ExitCode != 0)
                 throw new InvalidOperationException($"workload {resource} did not finish cleanly: {result.Message}");
-            return (result, cpu);
+            return (result, cpu, share);
         }
         finally
         {

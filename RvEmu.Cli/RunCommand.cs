@@ -27,6 +27,8 @@ internal static class RunCommand
         var gdb = new Option<string?>("--gdb") { Description = "Wait for a GDB connection (gdb-multiarch: target remote :1234) on tcp::PORT, PORT or tcp:HOST:PORT (localhost unless a host is given)", HelpName = "SPEC" };
         var gdbShort = new Option<bool>("-s") { Description = "Shorthand for --gdb tcp::1234 (as QEMU's -s)" };
         var waitForGdb = new Option<bool>("--wait-for-gdb", "-S") { Description = "Hold every hart at reset until GDB continues (as QEMU's -S)" };
+        var jit = new Option<string>("--jit") { Description = "Compile hot guest code to host code (on), or interpret every instruction (off); the default is on unless RVEMU_JIT=off", HelpName = "on|off", DefaultValueFactory = _ => MachineOptions.DefaultJit ? "on" : "off" };
+        var jitThreshold = new Option<int?>("--jit-threshold") { Description = "Times a jump target is reached before it is compiled (default 50)", HelpName = "N", CustomParser = Cli.Number<int>("--jit-threshold", "a number from 1 to 60000") };
         var dumpDtb = new Option<string?>("--dump-dtb") { Description = "Write the generated device tree blob to FILE and exit (view it with: dtc -I dtb -O dts FILE)", HelpName = "FILE" };
 
         var trace = new TraceOptions();
@@ -34,7 +36,7 @@ internal static class RunCommand
             "The console is a serial terminal: every key goes to the guest, Ctrl-C too; Ctrl-A x quits RvEmu (exit code 130), " +
             "Ctrl-A h lists the escape keys, Ctrl-A Ctrl-A sends Ctrl-A")
         {
-            kernel, bios, memory, smp, drive, signature, maxInsns, timeout, icount, append, dumpDtb, gdb, gdbShort, waitForGdb,
+            kernel, bios, memory, smp, drive, signature, maxInsns, timeout, icount, append, dumpDtb, gdb, gdbShort, waitForGdb, jit, jitThreshold,
         };
         foreach (var o in trace.All) cmd.Options.Add(o);
         cmd.SetAction(p =>
@@ -46,6 +48,14 @@ internal static class RunCommand
             if (harts is < 1 or > MaxSmp)
                 throw new UsageException($"--smp: '{harts}' is not a number of harts from 1 to {MaxSmp}");
             string biosValue = p.GetValue(bios)!;
+            bool jitOn = p.GetValue(jit) switch
+            {
+                "on" => true,
+                "off" => false,
+                var other => throw new UsageException($"--jit: '{other}' is not on or off"),
+            };
+            int threshold = p.GetValue(jitThreshold) ?? 50;
+            if (threshold is < 1 or > 60000) throw new UsageException($"--jit-threshold: '{threshold}' is not a number from 1 to 60000");
             var options = new MachineOptions
             {
                 MemorySize = memBytes,
@@ -58,6 +68,8 @@ internal static class RunCommand
                 Deterministic = p.GetValue(icount),
                 Bootargs = p.GetValue(append),
                 Drives = ParseDrives(p.GetValue(drive) ?? Array.Empty<string>()),
+                Jit = jitOn,
+                JitThreshold = threshold,
             };
             // Every option is checked before anything is written: the trace file is created only once the
             // machine is built (TraceOutput.Open), so a run that cannot start leaves the user's files as they were.

@@ -22,7 +22,7 @@ public sealed unsafe class MemoryRegion : IDisposable
     /// <summary>Host address of the region's first byte.</summary>
     public byte* Host { get; private set; }
 
-    private readonly DecodedInsn[]?[] _decodeCache;
+    private readonly CodePage?[] _decodeCache;
 
     public MemoryRegion(string name, ulong @base, ulong size, bool readOnly = false)
     {
@@ -33,7 +33,7 @@ public sealed unsafe class MemoryRegion : IDisposable
         Size = size;
         ReadOnly = readOnly;
         Host = (byte*)NativeMemory.AllocZeroed((nuint)size);
-        _decodeCache = new DecodedInsn[]?[size >> PageShift];
+        _decodeCache = new CodePage?[size >> PageShift];
     }
 
     public bool Contains(ulong address) => address - Base < Size;
@@ -44,11 +44,17 @@ public sealed unsafe class MemoryRegion : IDisposable
     public Span<byte> AsSpan(ulong address, int length) => new(Host + (address - Base), length);
 
     /// <summary>The decode cache of the page holding <paramref name="address"/>, created empty on first use.</summary>
-    public DecodedInsn[] DecodePage(ulong address)
+    public CodePage DecodePage(ulong address)
     {
         ulong page = (address - Base) >> PageShift;
-        return _decodeCache[page] ??= new DecodedInsn[SlotsPerPage];
+        var current = Volatile.Read(ref _decodeCache[page]);
+        if (current is not null) return current;
+        // Two harts entering a new page at once must share one CodePage, or one's compiled regions are lost.
+        return Interlocked.CompareExchange(ref _decodeCache[page], new CodePage(), null) ?? _decodeCache[page]!;
     }
+
+    /// <summary>The live decode cache of the page holding <paramref name="address"/>, or null (the JIT checks its work is not stale).</summary>
+    public CodePage? CurrentCodePage(ulong address) => Volatile.Read(ref _decodeCache[(address - Base) >> PageShift]);
 
     /// <summary>True if instructions have been decoded from the page holding <paramref name="address"/>.</summary>
     public bool HasCode(ulong address) => _decodeCache[(address - Base) >> PageShift] is not null;

@@ -26,7 +26,7 @@ public sealed unsafe partial class Hart
         // so the loop itself has no trace checks (zero cost when tracing is off).
         if (Observer is { WantsInstructions: true } observer) return StepTraced(observer);
         if (_triggersArmed) return StepWithTriggers(maxSteps);
-        return Execute(maxSteps);
+        return Execute(maxSteps, _jit is not null);
     }
 
     private long StepTraced(IHartObserver observer)
@@ -60,14 +60,19 @@ public sealed unsafe partial class Hart
         }
     }
 
-    /// <summary>The interpreter loop proper.</summary>
-    private long Execute(long maxSteps)
+    /// <summary>
+    /// The interpreter loop proper. With <paramref name="useJit"/>, it enters compiled regions where the decode
+    /// cache marks them (<see cref="Op.JitEntry"/>) and counts taken branches to find hot code (Hart.Jit.cs);
+    /// without, it is the reference every other path is compared with (tracing, triggers, the debugger).
+    /// </summary>
+    private long Execute(long maxSteps, bool useJit = false)
     {
         ulong* x = _x;
         ulong pc = _pc;
         long steps = 0, faults = 0;
         ulong pageTag = ulong.MaxValue;
         DecodedInsn[] page = Array.Empty<DecodedInsn>();
+        CodePage? codePage = null;
         MemoryRegion? region = null;
         ulong pagePhys = 0;
         ulong v;
@@ -80,7 +85,8 @@ public sealed unsafe partial class Hart
             {
                 var p = FetchPage(pc, out region, out pagePhys, out bool wholePage);
                 if (p is null) goto trap;
-                page = p;
+                codePage = p;
+                page = p.Slots;
                 // A page PMP makes only partly executable is fetched (and checked) again for every instruction.
                 pageTag = wholePage ? pc & ~PageMask : ulong.MaxValue;
             }
@@ -110,17 +116,35 @@ public sealed unsafe partial class Hart
                     }
                     goto dispatch;
 
+                // A compiled region starts here: run it, or this slot's own instruction when it cannot be used.
+                case Op.JitEntry:
+                {
+                    var block = codePage!.Blocks![(int)(pc & PageMask) >> 1]!;
+                    // Regions run only with the JIT on, on a page whose fetch permission covers all of it.
+                    if (!useJit || pageTag == ulong.MaxValue) { d = ref block.Original; goto dispatch; }
+                    long r = block.Run(this, x, pc & ~PageMask, maxSteps - steps + 1, steps - 1 - faults);
+                    if (r > 0) { steps += r - 1; _jitRetired += r; pc = _jitPc; continue; }
+                    if (r == 0) { d = ref block.Original; goto dispatch; } // the budget is smaller than its first block
+                    // The instruction after ~r retired ones did not complete on its own: a trap, or a device access
+                    // that ended the chunk. Account for it as the interpreter does.
+                    steps += ~r;
+                    _jitRetired += ~r;
+                    pc = _jitPc;
+                    npc = _jitNextPc;
+                    goto trap;
+                }
+
                 // ---- RV64I ----
                 case Op.Lui: x[d.Rd] = (ulong)d.Imm; break;
                 case Op.Auipc: x[d.Rd] = pc + (ulong)d.Imm; break;
-                case Op.Jal: x[d.Rd] = npc; npc = pc + (ulong)d.Imm; break;
-                case Op.Jalr: { ulong t = (x[d.Rs1] + (ulong)d.Imm) & ~1UL; x[d.Rd] = npc; npc = t; break; }
-                case Op.Beq: if (x[d.Rs1] == x[d.Rs2]) npc = pc + (ulong)d.Imm; break;
-                case Op.Bne: if (x[d.Rs1] != x[d.Rs2]) npc = pc + (ulong)d.Imm; break;
-                case Op.Blt: if ((long)x[d.Rs1] < (long)x[d.Rs2]) npc = pc + (ulong)d.Imm; break;
-                case Op.Bge: if ((long)x[d.Rs1] >= (long)x[d.Rs2]) npc = pc + (ulong)d.Imm; break;
-                case Op.Bltu: if (x[d.Rs1] < x[d.Rs2]) npc = pc + (ulong)d.Imm; break;
-                case Op.Bgeu: if (x[d.Rs1] >= x[d.Rs2]) npc = pc + (ulong)d.Imm; break;
+                case Op.Jal: x[d.Rd] = npc; npc = pc + (ulong)d.Imm; goto taken;
+                case Op.Jalr: { ulong t = (x[d.Rs1] + (ulong)d.Imm) & ~1UL; x[d.Rd] = npc; npc = t; goto taken; }
+                case Op.Beq: if (x[d.Rs1] == x[d.Rs2]) { npc = pc + (ulong)d.Imm; goto taken; } break;
+                case Op.Bne: if (x[d.Rs1] != x[d.Rs2]) { npc = pc + (ulong)d.Imm; goto taken; } break;
+                case Op.Blt: if ((long)x[d.Rs1] < (long)x[d.Rs2]) { npc = pc + (ulong)d.Imm; goto taken; } break;
+                case Op.Bge: if ((long)x[d.Rs1] >= (long)x[d.Rs2]) { npc = pc + (ulong)d.Imm; goto taken; } break;
+                case Op.Bltu: if (x[d.Rs1] < x[d.Rs2]) { npc = pc + (ulong)d.Imm; goto taken; } break;
+                case Op.Bgeu: if (x[d.Rs1] >= x[d.Rs2]) { npc = pc + (ulong)d.Imm; goto taken; } break;
 
                 case Op.Lb: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, steps - faults - 1)) goto trap; x[d.Rd] = (ulong)(sbyte)v; break;
                 case Op.Lh: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, steps - faults - 1)) goto trap; x[d.Rd] = (ulong)(short)v; break;
@@ -224,6 +248,12 @@ public sealed unsafe partial class Hart
                     if (!ExecuteFloat(ref d)) goto trap;
                     break;
             }
+            pc = npc;
+            continue;
+
+        taken:
+            // Hot-code detection: a control transfer's target that is reached often enough gets compiled.
+            if (useJit && --_heat[(int)(npc >> 1) & HeatMask] == 0) RequestCompile(npc, pageTag, region, pagePhys, codePage);
             pc = npc;
             continue;
 

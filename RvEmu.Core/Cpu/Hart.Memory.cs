@@ -340,7 +340,7 @@ public sealed unsafe partial class Hart
     /// when PMP grants execution on only part of the page: then every fetch from it must be checked
     /// again (3.7.1: each access is checked, not each page), so the caller must not remember the page.
     /// </summary>
-    private DecodedInsn[]? FetchPage(ulong pc, out MemoryRegion? region, out ulong pagePhys, out bool wholePage)
+    private CodePage? FetchPage(ulong pc, out MemoryRegion? region, out ulong pagePhys, out bool wholePage)
     {
         ulong vpage = pc & ~PageMask;
         int i = (int)((pc >> 12) & TlbIndexMask);
@@ -358,7 +358,7 @@ public sealed unsafe partial class Hart
             {
                 _fetchTag[i] = ulong.MaxValue;
                 wholePage = false;
-                return CodePage(mem, pagePhys);
+                return CodePageAt(mem, pagePhys);
             }
             _fetchTag[i] = vpage;
             _fetchRegion[i] = mem;
@@ -366,10 +366,10 @@ public sealed unsafe partial class Hart
         }
         region = _fetchRegion[i]!;
         pagePhys = _fetchPhys[i];
-        return CodePage(region, pagePhys);
+        return CodePageAt(region, pagePhys);
     }
 
-    private DecodedInsn[] CodePage(MemoryRegion mem, ulong pagePhys)
+    private CodePage CodePageAt(MemoryRegion mem, ulong pagePhys)
     {
         // A page that becomes code must not be written through the store TLB, so that stores
         // to it take the slow path and invalidate its decoded instructions.

@@ -95,6 +95,8 @@ public sealed unsafe partial class Hart : IDisposable
         _wake.Dispose();
         if (_tlb != null) NativeMemory.Free(_tlb);
         _tlb = null;
+        if (_heat != null) NativeMemory.Free(_heat);
+        _heat = null;
     }
 }
 

@@ -9,6 +9,8 @@ public enum Op : ushort
 {
     Undecoded = 0,
     Illegal,
+    /// <summary>A compiled region starts here (RvEmu.Core.Jit); the slot's own decode is kept in the region.</summary>
+    JitEntry,
 
     // RV64I (unprivileged spec ch. 2 and 4)
     Lui, Auipc, Jal, Jalr,

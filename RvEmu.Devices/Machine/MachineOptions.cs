@@ -47,6 +47,21 @@ public sealed class MachineOptions
 
     /// <summary>Number of harts.</summary>
     public int HartCount { get; set; } = 1;
+
+    /// <summary>
+    /// Compile hot guest code to host code (<c>--jit on|off</c>). The default is on, unless the environment
+    /// variable RVEMU_JIT is "off": CI runs the whole test suite both ways with it.
+    /// </summary>
+    public bool Jit { get; set; } = DefaultJit;
+
+    /// <summary>Taken control transfers to one target before the JIT compiles it (<c>--jit-threshold</c>).</summary>
+    public int JitThreshold { get; set; } = 50;
+
+    /// <summary>Compile on the hart's own thread, so compiled code is used from the moment it is asked for (tests).</summary>
+    public bool JitSynchronous { get; set; }
+
+    /// <summary>On unless RVEMU_JIT=off.</summary>
+    public static bool DefaultJit => !string.Equals(Environment.GetEnvironmentVariable("RVEMU_JIT"), "off", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>Why a run ended.</summary>

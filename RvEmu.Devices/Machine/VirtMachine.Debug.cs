@@ -44,6 +44,8 @@ public sealed partial class VirtMachine
         TimeSpan timeout = _options.Timeout ?? TimeSpan.MaxValue;
         _traceEventsAtStart = _options.Trace?.Events ?? TraceEvents.None;
         _resumed = Enumerable.Repeat(true, Harts.Count).ToArray();
+        // GDB steps, breakpoints and watchpoints see every instruction: the interpreter runs the guest.
+        foreach (var h in Harts) h.Jit = null;
         if (waitForDebugger)
         {
             _gdb = listener.AcceptSocket();

@@ -59,6 +59,9 @@ public sealed partial class VirtMachine
         }
     }
 
+    /// <summary>True once the run has an outcome (the guest powered off, a limit was reached, the host stopped it).</summary>
+    public bool Stopped => Volatile.Read(ref _outcome) is not null;
+
     /// <summary>Run until the guest powers off or a limit is reached.</summary>
     public RunResult Run()
     {

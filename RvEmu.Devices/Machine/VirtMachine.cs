@@ -1,5 +1,6 @@
 using RvEmu.Core.Bus;
 using RvEmu.Core.Cpu;
+using RvEmu.Core.Jit;
 using RvEmu.Core.Loader;
 using RvEmu.Core.Timing;
 using RvEmu.Core.Tracing;
@@ -52,6 +53,12 @@ public sealed partial class VirtMachine : IMachineControl, IDisposable
         var harts = new List<Hart>();
         for (int i = 0; i < options.HartCount; i++) harts.Add(new Hart(i, Bus, Timer));
         Harts = harts;
+        if (options.Jit)
+        {
+            // One compiler for every hart: compiled code lives in the shared decode cache.
+            Jit = new JitEngine(options.JitThreshold, options.JitSynchronous);
+            foreach (var h in harts) h.Jit = Jit;
+        }
         if (options.Deterministic) Timer.InstructionCounter = () => _retiredBeforeReset + TotalRetired;
         Bus.AddDevice(VirtMemoryMap.TestBase, VirtMemoryMap.TestSize, new TestFinisher(this));
 
@@ -387,8 +394,12 @@ public sealed partial class VirtMachine : IMachineControl, IDisposable
         return words;
     }
 
+    /// <summary>The JIT shared by the harts, or null with <c>--jit off</c>.</summary>
+    public JitEngine? Jit { get; }
+
     public void Dispose()
     {
+        Jit?.Dispose(); // first: the compiler thread reads guest RAM
         foreach (var h in Harts) h.Dispose();
         foreach (var d in _disks) d.Dispose();
         Ram.Dispose();

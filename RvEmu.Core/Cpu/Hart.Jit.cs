@@ -1,0 +1,82 @@
+using System.Runtime.InteropServices;
+using RvEmu.Core.Bus;
+using RvEmu.Core.Jit;
+
+namespace RvEmu.Core.Cpu;
+
+/// <summary>
+/// The hart's side of the JIT (RvEmu.Core.Jit): hot-code detection in the interpreter, and the state a
+/// compiled region hands back when it exits. Compiled regions are entered from the interpreter loop only
+/// (Hart.Execute.cs, <c>Op.JitEntry</c>), with the same step budget, so chunk ends, interrupts and
+/// instruction counts are exactly those of the interpreter.
+/// </summary>
+public sealed unsafe partial class Hart
+{
+    private const int HeatSlots = 4096;
+    private const int HeatMask = HeatSlots - 1;
+
+    private JitEngine? _jit;
+    /// <summary>Per-hart countdowns of taken control transfers by target (hashed): at zero the target is compiled.</summary>
+    private ushort* _heat;
+
+    /// <summary>Where a compiled region left off: the next pc, or the pc of the instruction that did not complete.</summary>
+    internal ulong _jitPc;
+    /// <summary>The pc after the instruction that did not complete (used when it was a device access that ended the chunk).</summary>
+    internal ulong _jitNextPc;
+    /// <summary>Instructions retired inside compiled regions since reset (a statistic for tests and `rvemu bench`).</summary>
+    private long _jitRetired;
+
+    /// <summary>Instructions this hart retired in compiled code.</summary>
+    public long JitRetired => _jitRetired;
+
+    /// <summary>
+    /// The compiler this hart uses, or null for the interpreter alone (<c>--jit off</c>, the debugger).
+    /// Set only while the hart is not running.
+    /// </summary>
+    public JitEngine? Jit
+    {
+        get => _jit;
+        set
+        {
+            _jit = value;
+            if (value is null) return;
+            if (_heat == null) _heat = (ushort*)NativeMemory.Alloc(HeatSlots * sizeof(ushort));
+            new Span<ushort>(_heat, HeatSlots).Fill(value.Threshold);
+        }
+    }
+
+    /// <summary>
+    /// A control transfer to <paramref name="target"/> became hot: ask for a region starting there. The
+    /// target's page must already be known to the fetch TLB (it is, when the hart runs there), so this
+    /// never walks page tables or raises anything.
+    /// </summary>
+    private void RequestCompile(ulong target, ulong pageTag, MemoryRegion? region, ulong pagePhys, CodePage? codePage)
+    {
+        _heat[(int)(target >> 1) & HeatMask] = _jit!.Cooldown;
+        ulong vpage = target & ~PageMask;
+        if (vpage != pageTag || codePage is null || region is null)
+        {
+            int i = (int)((target >> 12) & TlbIndexMask);
+            if (_fetchTag[i] != vpage) return;
+            region = _fetchRegion[i]!;
+            pagePhys = _fetchPhys[i];
+            codePage = region.CurrentCodePage(pagePhys);
+            if (codePage is null) return;
+        }
+        _jit.Request(region, codePage, pagePhys, (int)(target & PageMask));
+    }
+
+    // ---- operations compiled code calls (static: no state, inlinable by the host JIT) ----
+
+    internal static ulong JitMulh(ulong a, ulong b) => (ulong)Math.BigMul((long)a, (long)b, out _);
+    internal static ulong JitMulhsu(ulong a, ulong b) => MulHsu(a, b);
+    internal static ulong JitMulhu(ulong a, ulong b) => Math.BigMul(a, b, out _);
+    internal static ulong JitDiv(ulong a, ulong b) => Div(a, b);
+    internal static ulong JitDivu(ulong a, ulong b) => b == 0 ? ulong.MaxValue : a / b;
+    internal static ulong JitRem(ulong a, ulong b) => Rem(a, b);
+    internal static ulong JitRemu(ulong a, ulong b) => b == 0 ? a : a % b;
+    internal static ulong JitDivw(ulong a, ulong b) => DivW(a, b);
+    internal static ulong JitDivuw(ulong a, ulong b) => (uint)b == 0 ? ulong.MaxValue : (ulong)(int)((uint)a / (uint)b);
+    internal static ulong JitRemw(ulong a, ulong b) => RemW(a, b);
+    internal static ulong JitRemuw(ulong a, ulong b) => (uint)b == 0 ? (ulong)(int)a : (ulong)(int)((uint)a % (uint)b);
+}

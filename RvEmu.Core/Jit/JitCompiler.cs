@@ -1,0 +1,781 @@
+using System.Reflection;
+using System.Reflection.Emit;
+using RvEmu.Core.Bus;
+using RvEmu.Core.Cpu;
+using RvEmu.Core.Isa;
+
+namespace RvEmu.Core.Jit;
+
+/// <summary>
+/// Compiles a region of one code page to CIL (a <see cref="DynamicMethod"/> that the host JIT turns into
+/// machine code). A region is the set of instructions reached from its entry through fallthrough, branches
+/// and JAL inside the page, up to <see cref="MaxInstructions"/>; loops inside it become host loops.
+/// <para>
+/// What the code keeps exact: guest registers live in host locals, loaded at entry and stored back at every
+/// exit; each basic block checks before it runs that it fits the budget, so a region retires exactly the
+/// instructions the interpreter would in the same chunk; every load and store inlines the TLB fast path and
+/// calls the interpreter's own slow path (with the exact retired count published first) otherwise; an
+/// instruction that traps or ends the chunk leaves with its pc and the count before it, and the interpreter
+/// handles it as its own. Instructions that change privilege, CSRs or translation (CSR access, xRET, WFI,
+/// SFENCE.VMA, FENCE.I, ECALL, EBREAK, PAUSE) are never compiled: the region ends before them.
+/// </para>
+/// </summary>
+internal static unsafe class JitCompiler
+{
+    /// <summary>Most instructions in one region (bounds compile time and code size).</summary>
+    public const int MaxInstructions = 400;
+
+    private const int PageSize = MemoryRegion.PageSize;
+
+    private static readonly FieldInfo TlbField = Field("_tlb");
+    private static readonly FieldInfo ChunkRetiredField = Field("_chunkRetired");
+    private static readonly FieldInfo JitPcField = Field(nameof(Hart._jitPc));
+    private static readonly FieldInfo JitNextPcField = Field(nameof(Hart._jitNextPc));
+    private static readonly FieldInfo HelpersField = typeof(JitBlock).GetField(nameof(JitBlock.Helpers))!;
+    private static readonly MethodInfo LoadSlow = Method("LoadSlow");
+    private static readonly MethodInfo StoreSlow = Method("StoreSlow");
+    private static readonly MethodInfo ExecuteFloat = Method("ExecuteFloat");
+    private static readonly MethodInfo ExecuteAtomic = Method("ExecuteAtomic");
+    private static readonly MethodInfo MemoryBarrier = typeof(Interlocked).GetMethod(nameof(Interlocked.MemoryBarrier))!;
+
+    /// <summary>TLB entries are 16 bytes (tag, addend); the store TLB follows the 256 load entries.</summary>
+    private const int TlbEntryShift = 4, TlbEntries = 256, StoreTlbOffset = TlbEntries << TlbEntryShift;
+
+    private static FieldInfo Field(string name) =>
+        typeof(Hart).GetField(name, BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)
+        ?? throw new MissingFieldException(nameof(Hart), name);
+
+    private static MethodInfo Method(string name) =>
+        typeof(Hart).GetMethod(name, BindingFlags.Instance | BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public)
+        ?? throw new MissingMethodException(nameof(Hart), name);
+
+    /// <summary>True for instructions a region contains; any other ends the region before it.</summary>
+    public static bool IsCompiled(Op op) => op switch
+    {
+        Op.Undecoded or Op.Illegal or Op.JitEntry or Op.FenceI or Op.Pause or Op.Ecall or Op.Ebreak => false,
+        >= Op.Csrrw and <= Op.SfenceVma => false,
+        >= Op.Count => false,
+        _ => true,
+    };
+
+    private static bool IsBranch(Op op) => op is >= Op.Beq and <= Op.Bgeu;
+    private static bool EndsBlock(Op op) => IsBranch(op) || op is Op.Jal or Op.Jalr;
+
+    /// <summary>Decode the instruction at <paramref name="offset"/> of a page; false if it crosses the page's end.</summary>
+    private static bool TryDecode(byte* page, int offset, out DecodedInsn d)
+    {
+        uint lo = *(ushort*)(page + offset);
+        if (InstructionWord.IsCompressed(lo)) { d = Decoder.Decode(lo); return true; }
+        d = default;
+        if (offset + 4 > PageSize) return false;
+        d = Decoder.Decode(lo | (uint)*(ushort*)(page + offset + 2) << 16);
+        return true;
+    }
+
+    /// <summary>
+    /// Compile the region entered at <paramref name="entry"/> (a page offset) of the page at
+    /// <paramref name="pagePhys"/>, whose first instruction the harts decoded as <paramref name="original"/>.
+    /// Null if that instruction cannot be compiled or the bytes no longer match it.
+    /// </summary>
+    public static JitBlock? Compile(MemoryRegion memory, ulong pagePhys, int entry, in DecodedInsn original)
+    {
+        byte* page = memory.Host + (pagePhys - memory.Base);
+        var region = Discover(page, entry);
+        if (!region.Insns.TryGetValue(entry, out var first) || first.Raw != original.Raw) return null;
+        return new Emitter(region, original, entry).Emit();
+    }
+
+    /// <summary>The instructions of a region by page offset, and the offsets that start a basic block.</summary>
+    private sealed class Region
+    {
+        public readonly SortedDictionary<int, DecodedInsn> Insns = new();
+        public readonly HashSet<int> Leaders = new();
+        public readonly Dictionary<int, int> BlockLength = new();
+    }
+
+    private static Region Discover(byte* page, int entry)
+    {
+        var r = new Region();
+        var work = new Stack<int>();
+        r.Leaders.Add(entry);
+        work.Push(entry);
+        while (work.Count > 0 && r.Insns.Count < MaxInstructions)
+        {
+            int off = work.Pop();
+            bool fallenInto = false;
+            while (off >= 0 && off < PageSize && r.Insns.Count < MaxInstructions)
+            {
+                if (r.Insns.ContainsKey(off))
+                {
+                    // Two paths meet here: a block must start, so that each block has one way in.
+                    if (fallenInto) r.Leaders.Add(off);
+                    break;
+                }
+                if (!TryDecode(page, off, out var d) || !IsCompiled(d.Op)) break;
+                r.Insns.Add(off, d);
+                if (IsBranch(d.Op) || d.Op == Op.Jal)
+                {
+                    long target = off + d.Imm;
+                    if (target >= 0 && target < PageSize)
+                    {
+                        r.Leaders.Add((int)target);
+                        work.Push((int)target);
+                    }
+                    if (d.Op == Op.Jal) break;
+                    r.Leaders.Add(off + d.Length);
+                }
+                else if (d.Op == Op.Jalr)
+                {
+                    break;
+                }
+                off += d.Length;
+                fallenInto = true;
+            }
+        }
+        // An instruction whose predecessor in page order does not fall into it (it follows a jump, or sits inside
+        // another instruction's bytes after a jump into the middle) starts a block of its own.
+        int previous = -1;
+        foreach (var (off, d) in r.Insns)
+        {
+            if (previous < 0 || previous + r.Insns[previous].Length != off || EndsBlock(r.Insns[previous].Op)) r.Leaders.Add(off);
+            previous = off;
+        }
+        // A block runs from its leader to a control transfer, or up to the next leader or the region's edge.
+        foreach (int leader in r.Leaders)
+        {
+            if (!r.Insns.ContainsKey(leader)) continue;
+            int count = 0, off = leader;
+            while (r.Insns.TryGetValue(off, out var d) && (off == leader || !r.Leaders.Contains(off)))
+            {
+                count++;
+                if (EndsBlock(d.Op)) break;
+                off += d.Length;
+            }
+            r.BlockLength[leader] = count;
+        }
+        return r;
+    }
+
+    /// <summary>Writes the CIL of one region.</summary>
+    private sealed class Emitter
+    {
+        private readonly Region _r;
+        private readonly DecodedInsn _original;
+        private readonly DynamicMethod _method;
+        private readonly ILGenerator _il;
+        private readonly Dictionary<int, Label> _labels = new();
+        private readonly LocalBuilder?[] _reg = new LocalBuilder?[32];
+        private readonly LocalBuilder _n, _tlb, _va, _value, _entry, _exitPc, _exitResult;
+        private readonly Label _epilogue;
+        private readonly List<Action> _outOfLine = new();
+        private readonly List<DecodedInsn> _helpers = new();
+
+        // Arguments: 0 the JitBlock (closed over), 1 hart, 2 x, 3 pcBase, 4 budget, 5 retiredBase.
+        private const short ArgBlock = 0, ArgHart = 1, ArgX = 2, ArgPcBase = 3, ArgBudget = 4, ArgRetiredBase = 5;
+
+        /// <summary>Retired count before the current block (the local n) plus this, is the count before the current instruction.</summary>
+        private int _k;
+        private int _blockLength;
+
+        private readonly int _entry0;
+
+        public Emitter(Region region, DecodedInsn original, int entry)
+        {
+            _r = region;
+            _entry0 = entry;
+            _original = original;
+            _method = new DynamicMethod($"rv_{original.Raw:x}", typeof(long),
+                new[] { typeof(JitBlock), typeof(Hart), typeof(ulong*), typeof(ulong), typeof(long), typeof(long) },
+                typeof(Hart), skipVisibility: true);
+            _il = _method.GetILGenerator(256 + 64 * region.Insns.Count);
+            _n = _il.DeclareLocal(typeof(long));
+            _tlb = _il.DeclareLocal(typeof(byte*));
+            _va = _il.DeclareLocal(typeof(ulong));
+            _value = _il.DeclareLocal(typeof(ulong));
+            _entry = _il.DeclareLocal(typeof(byte*));
+            _exitPc = _il.DeclareLocal(typeof(ulong));
+            _exitResult = _il.DeclareLocal(typeof(long));
+            _epilogue = _il.DefineLabel();
+            foreach (int off in region.Insns.Keys) _labels[off] = _il.DefineLabel();
+            foreach (var d in region.Insns.Values)
+            {
+                Use(d.Rd);
+                Use(d.Rs1);
+                Use(d.Rs2);
+            }
+        }
+
+        private void Use(int r)
+        {
+            if (r is > 0 and < 32) _reg[r] ??= _il.DeclareLocal(typeof(ulong));
+        }
+
+        public JitBlock Emit()
+        {
+            var il = _il;
+            // A call with no budget returns at once: the compiler thread makes one to have the host JIT compile
+            // the method there, not on the hart's thread.
+            var go = il.DefineLabel();
+            il.Emit(OpCodes.Ldarg_S, (byte)ArgBudget);
+            il.Emit(OpCodes.Ldc_I4_0);
+            il.Emit(OpCodes.Conv_I8);
+            il.Emit(OpCodes.Bgt, go);
+            il.Emit(OpCodes.Ldc_I4_0);
+            il.Emit(OpCodes.Conv_I8);
+            il.Emit(OpCodes.Ret);
+            il.MarkLabel(go);
+            for (int i = 1; i < 32; i++)
+            {
+                if (_reg[i] is null) continue;
+                LoadGuestRegisterFromMemory(i);
+                il.Emit(OpCodes.Stloc, _reg[i]!);
+            }
+            il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+            il.Emit(OpCodes.Ldfld, TlbField);
+            il.Emit(OpCodes.Stloc, _tlb);
+            il.Emit(OpCodes.Ldc_I4_0);
+            il.Emit(OpCodes.Conv_I8);
+            il.Emit(OpCodes.Stloc, _n);
+            // Blocks are laid out in page order; the entry may be any of them.
+            if (_r.Insns.Keys.First() != _entry0) il.Emit(OpCodes.Br, _labels[_entry0]);
+
+            var offsets = _r.Insns.Keys.ToArray();
+            for (int i = 0; i < offsets.Length; i++)
+            {
+                int off = offsets[i];
+                int nextEmitted = i + 1 < offsets.Length ? offsets[i + 1] : -1;
+                var d = _r.Insns[off];
+                // A leader's label comes before its budget check: every way into the block passes it.
+                il.MarkLabel(_labels[off]);
+                if (_r.Leaders.Contains(off)) StartBlock(off);
+                EmitInstruction(off, d, nextEmitted);
+                _k++;
+            }
+            foreach (var action in _outOfLine) action();
+
+            // The one exit: registers back to the register file, the pc to the hart.
+            il.MarkLabel(_epilogue);
+            for (int i = 1; i < 32; i++)
+            {
+                if (_reg[i] is null) continue;
+                StoreGuestRegisterToMemory(i);
+            }
+            il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+            il.Emit(OpCodes.Ldloc, _exitPc);
+            il.Emit(OpCodes.Stfld, JitPcField);
+            il.Emit(OpCodes.Ldloc, _exitResult);
+            il.Emit(OpCodes.Ret);
+
+            var block = new JitBlock(_helpers.ToArray(), _r.Insns.Count) { Original = _original };
+            var function = (JitFunction)_method.CreateDelegate(typeof(JitFunction), block);
+            function(null!, null, 0, 0, 0); // compile now, on this thread
+            block.SetFunction(function);
+            return block;
+        }
+
+        /// <summary>A leader: check the budget for the whole block, then run it.</summary>
+        private void StartBlock(int off)
+        {
+            _k = 0;
+            _blockLength = _r.BlockLength[off];
+            var il = _il;
+            var stop = il.DefineLabel();
+            il.Emit(OpCodes.Ldloc, _n);
+            il.Emit(OpCodes.Ldc_I8, (long)_blockLength);
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Ldarg_S, (byte)ArgBudget);
+            il.Emit(OpCodes.Bgt, stop);
+            _outOfLine.Add(() =>
+            {
+                il.MarkLabel(stop);
+                ExitTo(off, 0);
+            });
+        }
+
+        // ---- exits ----
+
+        /// <summary>Leave to the page offset <paramref name="targetOffset"/> with n + <paramref name="extra"/> retired.</summary>
+        private void ExitTo(long targetOffset, int extra)
+        {
+            PushPc(targetOffset);
+            ExitWithPcOnStack(extra);
+        }
+
+        private void ExitWithPcOnStack(int extra)
+        {
+            var il = _il;
+            il.Emit(OpCodes.Stloc, _exitPc);
+            il.Emit(OpCodes.Ldloc, _n);
+            if (extra != 0)
+            {
+                il.Emit(OpCodes.Ldc_I8, (long)extra);
+                il.Emit(OpCodes.Add);
+            }
+            il.Emit(OpCodes.Stloc, _exitResult);
+            il.Emit(OpCodes.Br, _epilogue);
+        }
+
+        /// <summary>The instruction at <paramref name="off"/> (the k-th of its block) did not complete: hand it to the interpreter's trap path.</summary>
+        private void ExitPending(int off, int length, int k)
+        {
+            var il = _il;
+            il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+            PushPc(off + length);
+            il.Emit(OpCodes.Stfld, JitNextPcField);
+            PushPc(off);
+            il.Emit(OpCodes.Stloc, _exitPc);
+            il.Emit(OpCodes.Ldloc, _n);
+            il.Emit(OpCodes.Ldc_I8, (long)k);
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Not);
+            il.Emit(OpCodes.Stloc, _exitResult);
+            il.Emit(OpCodes.Br, _epilogue);
+        }
+
+        /// <summary>Continue at page offset <paramref name="target"/> after a block ended (n already counts it).</summary>
+        private void GoTo(long target, int nextEmitted)
+        {
+            if (target >= 0 && target < PageSize && _r.Insns.ContainsKey((int)target))
+            {
+                if (target != nextEmitted) _il.Emit(OpCodes.Br, _labels[(int)target]);
+            }
+            else
+            {
+                ExitTo(target, 0);
+            }
+        }
+
+        /// <summary>After an instruction that does not transfer control: into the next one.</summary>
+        private void FallThrough(int next, int nextEmitted)
+        {
+            if (!_r.Insns.ContainsKey(next))
+            {
+                ExitTo(next, _k + 1);
+            }
+            else if (_r.Leaders.Contains(next))
+            {
+                AddToN(_blockLength);
+                if (next != nextEmitted) _il.Emit(OpCodes.Br, _labels[next]);
+            }
+            else if (next != nextEmitted)
+            {
+                _il.Emit(OpCodes.Br, _labels[next]);
+            }
+        }
+
+        private void AddToN(int count)
+        {
+            _il.Emit(OpCodes.Ldloc, _n);
+            _il.Emit(OpCodes.Ldc_I8, (long)count);
+            _il.Emit(OpCodes.Add);
+            _il.Emit(OpCodes.Stloc, _n);
+        }
+
+        // ---- operands ----
+
+        private void PushPc(long offset)
+        {
+            _il.Emit(OpCodes.Ldarg_S, (byte)ArgPcBase);
+            _il.Emit(OpCodes.Ldc_I8, offset);
+            _il.Emit(OpCodes.Add);
+        }
+
+        private void Get(int r)
+        {
+            if (r == 0 || r >= 32) { _il.Emit(OpCodes.Ldc_I4_0); _il.Emit(OpCodes.Conv_I8); }
+            else _il.Emit(OpCodes.Ldloc, _reg[r]!);
+        }
+
+        /// <summary>Store the value on the stack to integer register <paramref name="r"/> (the sink, 32, discards it).</summary>
+        private void Set(int r)
+        {
+            if (r == 0 || r >= 32) _il.Emit(OpCodes.Pop);
+            else _il.Emit(OpCodes.Stloc, _reg[r]!);
+        }
+
+        private void LoadGuestRegisterFromMemory(int r)
+        {
+            _il.Emit(OpCodes.Ldarg_S, (byte)ArgX);
+            _il.Emit(OpCodes.Ldc_I4, r * 8);
+            _il.Emit(OpCodes.Add);
+            _il.Emit(OpCodes.Ldind_I8);
+        }
+
+        private void StoreGuestRegisterToMemory(int r)
+        {
+            _il.Emit(OpCodes.Ldarg_S, (byte)ArgX);
+            _il.Emit(OpCodes.Ldc_I4, r * 8);
+            _il.Emit(OpCodes.Add);
+            _il.Emit(OpCodes.Ldloc, _reg[r]!);
+            _il.Emit(OpCodes.Stind_I8);
+        }
+
+        /// <summary>hart._chunkRetired = retiredBase + n + k: the exact count a slow path or handler publishes.</summary>
+        private void PublishRetired()
+        {
+            var il = _il;
+            il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+            il.Emit(OpCodes.Ldarg_S, (byte)ArgRetiredBase);
+            il.Emit(OpCodes.Ldloc, _n);
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Ldc_I8, (long)_k);
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Stfld, ChunkRetiredField);
+        }
+
+        private void Binary(DecodedInsn d, OpCode op)
+        {
+            Get(d.Rs1);
+            Get(d.Rs2);
+            _il.Emit(op);
+            Set(d.Rd);
+        }
+
+        private void BinaryImm(DecodedInsn d, OpCode op)
+        {
+            Get(d.Rs1);
+            _il.Emit(OpCodes.Ldc_I8, d.Imm);
+            _il.Emit(op);
+            Set(d.Rd);
+        }
+
+        private void ShiftImm(DecodedInsn d, OpCode op, bool word)
+        {
+            Get(d.Rs1);
+            if (word) _il.Emit(OpCodes.Conv_U4);
+            _il.Emit(OpCodes.Ldc_I4, (int)d.Imm);
+            _il.Emit(op);
+            if (word) _il.Emit(OpCodes.Conv_I8);
+            Set(d.Rd);
+        }
+
+        /// <summary>Register shifts: the count is rs2's low 6 bits (5 for W forms), masked explicitly since CIL leaves larger counts undefined.</summary>
+        private void ShiftReg(DecodedInsn d, OpCode op, bool word)
+        {
+            Get(d.Rs1);
+            if (word) _il.Emit(OpCodes.Conv_U4);
+            Get(d.Rs2);
+            _il.Emit(OpCodes.Conv_I4);
+            _il.Emit(OpCodes.Ldc_I4, word ? 31 : 63);
+            _il.Emit(OpCodes.And);
+            _il.Emit(op);
+            if (word) _il.Emit(OpCodes.Conv_I8);
+            Set(d.Rd);
+        }
+
+        private void Compare(DecodedInsn d, OpCode op, bool immediate)
+        {
+            Get(d.Rs1);
+            if (immediate) _il.Emit(OpCodes.Ldc_I8, d.Imm); else Get(d.Rs2);
+            _il.Emit(op);
+            _il.Emit(OpCodes.Conv_U8);
+            Set(d.Rd);
+        }
+
+        private void Word(DecodedInsn d, OpCode op, bool immediate)
+        {
+            Get(d.Rs1);
+            if (immediate) _il.Emit(OpCodes.Ldc_I8, d.Imm); else Get(d.Rs2);
+            _il.Emit(op);
+            _il.Emit(OpCodes.Conv_I4);
+            _il.Emit(OpCodes.Conv_I8);
+            Set(d.Rd);
+        }
+
+        private void CallBinary(DecodedInsn d, string helper)
+        {
+            Get(d.Rs1);
+            Get(d.Rs2);
+            _il.Emit(OpCodes.Call, Method(helper));
+            Set(d.Rd);
+        }
+
+        // ---- instructions ----
+
+        private void EmitInstruction(int off, DecodedInsn d, int nextEmitted)
+        {
+            var il = _il;
+            int next = off + d.Length;
+            switch (d.Op)
+            {
+                case Op.Lui: il.Emit(OpCodes.Ldc_I8, d.Imm); Set(d.Rd); break;
+                case Op.Auipc: PushPc(off + d.Imm); Set(d.Rd); break;
+
+                case Op.Jal:
+                    PushPc(next);
+                    Set(d.Rd);
+                    AddToN(_blockLength);
+                    GoTo(off + d.Imm, nextEmitted);
+                    return;
+                case Op.Jalr:
+                    // Target first: rd may be rs1.
+                    Get(d.Rs1);
+                    il.Emit(OpCodes.Ldc_I8, d.Imm);
+                    il.Emit(OpCodes.Add);
+                    il.Emit(OpCodes.Ldc_I8, ~1L);
+                    il.Emit(OpCodes.And);
+                    il.Emit(OpCodes.Stloc, _va);
+                    PushPc(next);
+                    Set(d.Rd);
+                    AddToN(_blockLength);
+                    il.Emit(OpCodes.Ldloc, _va);
+                    ExitWithPcOnStack(0);
+                    return;
+
+                case Op.Beq: Branch(off, d, OpCodes.Beq, nextEmitted); return;
+                case Op.Bne: Branch(off, d, OpCodes.Bne_Un, nextEmitted); return;
+                case Op.Blt: Branch(off, d, OpCodes.Blt, nextEmitted); return;
+                case Op.Bge: Branch(off, d, OpCodes.Bge, nextEmitted); return;
+                case Op.Bltu: Branch(off, d, OpCodes.Blt_Un, nextEmitted); return;
+                case Op.Bgeu: Branch(off, d, OpCodes.Bge_Un, nextEmitted); return;
+
+                case Op.Lb: Load(off, d, 1, OpCodes.Ldind_I1, OpCodes.Conv_I1); break;
+                case Op.Lh: Load(off, d, 2, OpCodes.Ldind_I2, OpCodes.Conv_I2); break;
+                case Op.Lw: Load(off, d, 4, OpCodes.Ldind_I4, OpCodes.Conv_I4); break;
+                case Op.Ld: Load(off, d, 8, OpCodes.Ldind_I8, null); break;
+                case Op.Lbu: Load(off, d, 1, OpCodes.Ldind_U1, null); break;
+                case Op.Lhu: Load(off, d, 2, OpCodes.Ldind_U2, null); break;
+                case Op.Lwu: Load(off, d, 4, OpCodes.Ldind_U4, null); break;
+                case Op.Sb: Store(off, d, 1, OpCodes.Stind_I1); break;
+                case Op.Sh: Store(off, d, 2, OpCodes.Stind_I2); break;
+                case Op.Sw: Store(off, d, 4, OpCodes.Stind_I4); break;
+                case Op.Sd: Store(off, d, 8, OpCodes.Stind_I8); break;
+
+                case Op.Addi: BinaryImm(d, OpCodes.Add); break;
+                case Op.Slti: Compare(d, OpCodes.Clt, immediate: true); break;
+                case Op.Sltiu: Compare(d, OpCodes.Clt_Un, immediate: true); break;
+                case Op.Xori: BinaryImm(d, OpCodes.Xor); break;
+                case Op.Ori: BinaryImm(d, OpCodes.Or); break;
+                case Op.Andi: BinaryImm(d, OpCodes.And); break;
+                case Op.Slli: ShiftImm(d, OpCodes.Shl, word: false); break;
+                case Op.Srli: ShiftImm(d, OpCodes.Shr_Un, word: false); break;
+                case Op.Srai: ShiftImm(d, OpCodes.Shr, word: false); break;
+                case Op.Add: Binary(d, OpCodes.Add); break;
+                case Op.Sub: Binary(d, OpCodes.Sub); break;
+                case Op.Sll: ShiftReg(d, OpCodes.Shl, word: false); break;
+                case Op.Slt: Compare(d, OpCodes.Clt, immediate: false); break;
+                case Op.Sltu: Compare(d, OpCodes.Clt_Un, immediate: false); break;
+                case Op.Xor: Binary(d, OpCodes.Xor); break;
+                case Op.Srl: ShiftReg(d, OpCodes.Shr_Un, word: false); break;
+                case Op.Sra: ShiftReg(d, OpCodes.Shr, word: false); break;
+                case Op.Or: Binary(d, OpCodes.Or); break;
+                case Op.And: Binary(d, OpCodes.And); break;
+                case Op.Addiw: Word(d, OpCodes.Add, immediate: true); break;
+                case Op.Slliw: ShiftImm(d, OpCodes.Shl, word: true); break;
+                // srliw: a 32-bit logical shift whose result is then sign-extended from bit 31 (spec 4.2.1).
+                case Op.Srliw: ShiftImm(d, OpCodes.Shr_Un, word: true); break;
+                case Op.Sraiw: ShiftImm(d, OpCodes.Shr, word: true); break;
+                case Op.Addw: Word(d, OpCodes.Add, immediate: false); break;
+                case Op.Subw: Word(d, OpCodes.Sub, immediate: false); break;
+                case Op.Sllw: ShiftReg(d, OpCodes.Shl, word: true); break;
+                case Op.Srlw: ShiftReg(d, OpCodes.Shr_Un, word: true); break;
+                case Op.Sraw: ShiftReg(d, OpCodes.Shr, word: true); break;
+
+                case Op.Fence: il.Emit(OpCodes.Call, MemoryBarrier); break;
+
+                case Op.Mul: Binary(d, OpCodes.Mul); break;
+                case Op.Mulh: CallBinary(d, nameof(Hart.JitMulh)); break;
+                case Op.Mulhsu: CallBinary(d, nameof(Hart.JitMulhsu)); break;
+                case Op.Mulhu: CallBinary(d, nameof(Hart.JitMulhu)); break;
+                case Op.Div: CallBinary(d, nameof(Hart.JitDiv)); break;
+                case Op.Divu: CallBinary(d, nameof(Hart.JitDivu)); break;
+                case Op.Rem: CallBinary(d, nameof(Hart.JitRem)); break;
+                case Op.Remu: CallBinary(d, nameof(Hart.JitRemu)); break;
+                case Op.Mulw: Word(d, OpCodes.Mul, immediate: false); break;
+                case Op.Divw: CallBinary(d, nameof(Hart.JitDivw)); break;
+                case Op.Divuw: CallBinary(d, nameof(Hart.JitDivuw)); break;
+                case Op.Remw: CallBinary(d, nameof(Hart.JitRemw)); break;
+                case Op.Remuw: CallBinary(d, nameof(Hart.JitRemuw)); break;
+
+                case >= Op.LrW and <= Op.AmomaxuD: CallHandler(off, d, ExecuteAtomic); break;
+                default: CallHandler(off, d, ExecuteFloat); break; // F and D (IsCompiled admits nothing else)
+            }
+            FallThrough(next, nextEmitted);
+        }
+
+        private void Branch(int off, DecodedInsn d, OpCode branchIfTaken, int nextEmitted)
+        {
+            var il = _il;
+            AddToN(_blockLength);
+            long target = off + d.Imm;
+            Get(d.Rs1);
+            Get(d.Rs2);
+            if (target >= 0 && target < PageSize && _r.Insns.ContainsKey((int)target))
+            {
+                il.Emit(branchIfTaken, _labels[(int)target]);
+            }
+            else
+            {
+                var taken = il.DefineLabel();
+                il.Emit(branchIfTaken, taken);
+                _outOfLine.Add(() =>
+                {
+                    il.MarkLabel(taken);
+                    ExitTo(target, 0);
+                });
+            }
+            GoTo(off + d.Length, nextEmitted);
+        }
+
+        /// <summary>_entry = the TLB entry for _va in the load (or store) TLB.</summary>
+        private void TlbEntryFor(bool store)
+        {
+            var il = _il;
+            il.Emit(OpCodes.Ldloc, _tlb);
+            if (store)
+            {
+                il.Emit(OpCodes.Ldc_I4, StoreTlbOffset);
+                il.Emit(OpCodes.Add);
+            }
+            il.Emit(OpCodes.Ldloc, _va);
+            il.Emit(OpCodes.Ldc_I4_S, (sbyte)12);
+            il.Emit(OpCodes.Shr_Un);
+            il.Emit(OpCodes.Ldc_I8, (long)(TlbEntries - 1));
+            il.Emit(OpCodes.And);
+            il.Emit(OpCodes.Ldc_I4_S, (sbyte)TlbEntryShift);
+            il.Emit(OpCodes.Shl);
+            il.Emit(OpCodes.Conv_I);
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Stloc, _entry);
+        }
+
+        /// <summary>va = rs1 + imm; branch to <paramref name="miss"/> unless the TLB entry's tag matches (alignment folded into the tag, as the interpreter).</summary>
+        private void TlbCheck(DecodedInsn d, int size, bool store, Label miss)
+        {
+            var il = _il;
+            Get(d.Rs1);
+            if (d.Imm != 0)
+            {
+                il.Emit(OpCodes.Ldc_I8, d.Imm);
+                il.Emit(OpCodes.Add);
+            }
+            il.Emit(OpCodes.Stloc, _va);
+            TlbEntryFor(store);
+            il.Emit(OpCodes.Ldloc, _entry);
+            il.Emit(OpCodes.Ldind_I8);
+            il.Emit(OpCodes.Ldloc, _va);
+            il.Emit(OpCodes.Ldc_I8, (long)~(0xfffUL ^ (ulong)(size - 1)));
+            il.Emit(OpCodes.And);
+            il.Emit(OpCodes.Bne_Un, miss);
+            // Host address = addend + va.
+            il.Emit(OpCodes.Ldloc, _entry);
+            il.Emit(OpCodes.Ldc_I4_8);
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Ldind_I8);
+            il.Emit(OpCodes.Ldloc, _va);
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Conv_I);
+        }
+
+        private void Load(int off, DecodedInsn d, int size, OpCode hostLoad, OpCode? signExtendSlow)
+        {
+            var il = _il;
+            var miss = il.DefineLabel();
+            var done = il.DefineLabel();
+            TlbCheck(d, size, store: false, miss);
+            il.Emit(hostLoad);
+            // ldind.i1/i2/i4 push sign-extended int32, ldind.u* zero-extended: widen accordingly.
+            if (hostLoad == OpCodes.Ldind_I1 || hostLoad == OpCodes.Ldind_I2 || hostLoad == OpCodes.Ldind_I4) il.Emit(OpCodes.Conv_I8);
+            else if (hostLoad != OpCodes.Ldind_I8) il.Emit(OpCodes.Conv_U8);
+            il.Emit(OpCodes.Stloc, _value);
+            il.MarkLabel(done);
+            il.Emit(OpCodes.Ldloc, _value);
+            Set(d.Rd);
+            int k = _k;
+            _outOfLine.Add(() =>
+            {
+                var fault = il.DefineLabel();
+                il.MarkLabel(miss);
+                PublishRetiredAt(k);
+                il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+                il.Emit(OpCodes.Ldloc, _va);
+                il.Emit(OpCodes.Ldc_I4, size);
+                il.Emit(OpCodes.Ldloca, _value);
+                il.Emit(OpCodes.Call, LoadSlow);
+                il.Emit(OpCodes.Brfalse, fault);
+                if (signExtendSlow is { } ext)
+                {
+                    // The slow path returns the bytes zero-extended.
+                    il.Emit(OpCodes.Ldloc, _value);
+                    il.Emit(ext);
+                    il.Emit(OpCodes.Conv_I8);
+                    il.Emit(OpCodes.Stloc, _value);
+                }
+                il.Emit(OpCodes.Br, done);
+                il.MarkLabel(fault);
+                ExitPendingAt(off, d.Length, k);
+            });
+        }
+
+        private void Store(int off, DecodedInsn d, int size, OpCode hostStore)
+        {
+            var il = _il;
+            var miss = il.DefineLabel();
+            var done = il.DefineLabel();
+            TlbCheck(d, size, store: true, miss);
+            Get(d.Rs2);
+            if (size < 8) il.Emit(OpCodes.Conv_U4);
+            il.Emit(hostStore);
+            il.MarkLabel(done);
+            int k = _k;
+            _outOfLine.Add(() =>
+            {
+                var fault = il.DefineLabel();
+                il.MarkLabel(miss);
+                PublishRetiredAt(k);
+                il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+                il.Emit(OpCodes.Ldloc, _va);
+                il.Emit(OpCodes.Ldc_I4, size);
+                Get(d.Rs2);
+                il.Emit(OpCodes.Call, StoreSlow);
+                il.Emit(OpCodes.Brfalse, fault);
+                il.Emit(OpCodes.Br, done);
+                il.MarkLabel(fault);
+                ExitPendingAt(off, d.Length, k);
+            });
+        }
+
+        /// <summary>
+        /// F, D and A run through the interpreter's own handlers, given the decoded instruction. Those read and
+        /// write the register file, so the registers involved go to memory first and the destination comes back.
+        /// </summary>
+        private void CallHandler(int off, DecodedInsn d, MethodInfo handler)
+        {
+            var il = _il;
+            int index = _helpers.Count;
+            _helpers.Add(d);
+            foreach (int r in new[] { d.Rs1, d.Rs2, d.Rd })
+                if (r is > 0 and < 32) StoreGuestRegisterToMemory(r);
+            PublishRetired();
+            var fault = il.DefineLabel();
+            il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+            il.Emit(OpCodes.Ldarg_S, (byte)ArgBlock);
+            il.Emit(OpCodes.Ldfld, HelpersField);
+            il.Emit(OpCodes.Ldc_I4, index);
+            il.Emit(OpCodes.Ldelema, typeof(DecodedInsn));
+            il.Emit(OpCodes.Call, handler);
+            il.Emit(OpCodes.Brfalse, fault);
+            if (d.Rd is > 0 and < 32)
+            {
+                LoadGuestRegisterFromMemory(d.Rd);
+                il.Emit(OpCodes.Stloc, _reg[d.Rd]!);
+            }
+            int k = _k;
+            _outOfLine.Add(() =>
+            {
+                il.MarkLabel(fault);
+                ExitPendingAt(off, d.Length, k);
+            });
+        }
+
+        private void PublishRetiredAt(int k)
+        {
+            int saved = _k;
+            _k = k;
+            PublishRetired();
+            _k = saved;
+        }
+
+        private void ExitPendingAt(int off, int length, int k) => ExitPending(off, length, k);
+    }
+}

@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using RvEmu.Core.Bus;
+using RvEmu.Core.Isa;
+
+namespace RvEmu.Core.Jit;
+
+/// <summary>
+/// The machine's JIT: takes requests from harts that found hot code, compiles regions on a background
+/// thread (a hart never waits for the compiler: it keeps interpreting), and publishes them in the shared
+/// decode cache. One engine serves every hart; compiled code is position-independent (the page's virtual
+/// address is an argument), so harts and mappings share it.
+/// </summary>
+public sealed class JitEngine : IDisposable
+{
+    /// <summary>Taken control transfers to one target before it is compiled (<c>--jit-threshold</c>).</summary>
+    public ushort Threshold { get; }
+
+    /// <summary>The countdown a target restarts from after a request (it may have been refused or be in the queue).</summary>
+    internal ushort Cooldown { get; }
+
+    /// <summary>Compile on the requesting hart's thread instead of the background thread (tests: deterministic availability).</summary>
+    public bool Synchronous { get; }
+
+    /// <summary>Regions compiled before all compiled and decoded code is dropped and compilation starts afresh (QEMU's tb_flush when its buffer fills).</summary>
+    public int MaxRegions { get; }
+
+    private readonly BlockingCollection<CompileRequest> _queue = new(boundedCapacity: 4096);
+    private readonly Thread? _thread;
+    private int _regionsSinceFlush;
+    private long _regionsCompiled, _regionsRefused, _flushes;
+
+    private sealed record CompileRequest(MemoryRegion Memory, CodePage Page, ulong PagePhys, int Offset);
+
+    public JitEngine(int threshold = 50, bool synchronous = false, int maxRegions = 32768)
+    {
+        if (threshold < 1 || threshold > 60000) throw new ArgumentOutOfRangeException(nameof(threshold), "threshold must be 1..60000");
+        Threshold = (ushort)threshold;
+        Cooldown = (ushort)Math.Min(60000, threshold * 8);
+        Synchronous = synchronous;
+        MaxRegions = maxRegions;
+        if (!synchronous)
+        {
+            _thread = new Thread(CompileLoop) { IsBackground = true, Name = "rvemu jit", Priority = ThreadPriority.BelowNormal };
+            _thread.Start();
+        }
+    }
+
+    /// <summary>Regions compiled and published so far.</summary>
+    public long RegionsCompiled => Interlocked.Read(ref _regionsCompiled);
+    /// <summary>Requests that gave no region (the first instruction cannot be compiled, or the page changed).</summary>
+    public long RegionsRefused => Interlocked.Read(ref _regionsRefused);
+    /// <summary>Times the code budget was reached and every compiled region dropped.</summary>
+    public long Flushes => Interlocked.Read(ref _flushes);
+
+    /// <summary>A hart asks for a region starting at <paramref name="offset"/> in a page; once per page lifetime per offset.</summary>
+    internal void Request(MemoryRegion memory, CodePage page, ulong pagePhys, int offset)
+    {
+        int slot = offset >> 1;
+        ulong bit = 1UL << (slot & 63);
+        if ((Interlocked.Or(ref page.Requested[slot >> 6], bit) & bit) != 0) return;
+        var request = new CompileRequest(memory, page, pagePhys, offset);
+        if (Synchronous) Compile(request);
+        else if (!_queue.TryAdd(request)) Interlocked.And(ref page.Requested[slot >> 6], ~bit); // full: ask again later
+    }
+
+    private void CompileLoop()
+    {
+        try
+        {
+            foreach (var request in _queue.GetConsumingEnumerable()) Compile(request);
+        }
+        catch (ObjectDisposedException) { }
+    }
+
+    private void Compile(CompileRequest r)
+    {
+        // A page whose bytes changed has a new CodePage: work for the old one is wasted.
+        if (r.Memory.CurrentCodePage(r.PagePhys) != r.Page) { Interlocked.Increment(ref _regionsRefused); return; }
+        ref DecodedInsn slot = ref r.Page.Slots[r.Offset >> 1];
+        var original = slot;
+        Op op = DecodedInsn.ReadOp(ref slot);
+        if (op is Op.Undecoded or Op.JitEntry) { Interlocked.Increment(ref _regionsRefused); return; }
+        original.Op = op;
+
+        JitBlock? block;
+        try
+        {
+            block = JitCompiler.Compile(r.Memory, r.PagePhys, r.Offset, original);
+        }
+        catch (Exception e) when (e is InvalidProgramException or NotSupportedException or InvalidOperationException)
+        {
+            // A compiler bug must not take the guest down: the interpreter keeps running this code.
+            block = null;
+        }
+        if (block is null) { Interlocked.Increment(ref _regionsRefused); return; }
+
+        if (Interlocked.Increment(ref _regionsSinceFlush) > MaxRegions)
+        {
+            // The code budget is spent: drop every decoded and compiled page and start again. Harts running
+            // stale pages finish them and fetch afresh, as after FENCE.I.
+            Interlocked.Exchange(ref _regionsSinceFlush, 0);
+            Interlocked.Increment(ref _flushes);
+            r.Memory.InvalidateAllCode();
+            return;
+        }
+
+        lock (r.Page)
+        {
+            var blocks = r.Page.Blocks ??= new JitBlock?[MemoryRegion.SlotsPerPage];
+            Volatile.Write(ref blocks[r.Offset >> 1], block);
+        }
+        // Publish: the slot's Op becomes JitEntry only if it still holds the instruction the region was compiled
+        // from; readers see the block (written above) whenever they see the new Op.
+        ref ushort opCell = ref System.Runtime.CompilerServices.Unsafe.As<Op, ushort>(ref slot.Op);
+        if (Interlocked.CompareExchange(ref opCell, (ushort)Op.JitEntry, (ushort)op) != (ushort)op)
+        {
+            Interlocked.Increment(ref _regionsRefused);
+            return;
+        }
+        Interlocked.Increment(ref _regionsCompiled);
+    }
+
+    public void Dispose()
+    {
+        _queue.CompleteAdding();
+        _thread?.Join(TimeSpan.FromSeconds(2));
+        _queue.Dispose();
+    }
+}
