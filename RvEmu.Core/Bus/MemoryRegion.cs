@@ -64,7 +64,13 @@ public sealed unsafe class MemoryRegion : IDisposable
     {
         if (length == 0) return;
         ulong first = (address - Base) >> PageShift, last = (address - Base + length - 1) >> PageShift;
-        for (ulong p = first; p <= last && p < (ulong)_decodeCache.Length; p++) _decodeCache[p] = null;
+        for (ulong p = first; p <= last && p < (ulong)_decodeCache.Length; p++)
+        {
+            var page = Volatile.Read(ref _decodeCache[p]);
+            if (page is null) continue;
+            long pageStart = (long)(p << PageShift), start = (long)(address - Base) - pageStart;
+            if (page.Overlaps(start, start + (long)length)) Volatile.Write(ref _decodeCache[p], null);
+        }
     }
 
     /// <summary>Drop every cached decode (fence.i).</summary>

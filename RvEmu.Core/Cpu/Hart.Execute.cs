@@ -104,6 +104,10 @@ public sealed unsafe partial class Hart
                 // First execution from this slot: decode into the cache (one case of the switch, so the
                 // common path pays no separate check).
                 case Op.Undecoded:
+                {
+                    // Widen the page's code range before reading the bytes, so a store to them from now on drops the page.
+                    int at = (int)(pc & PageMask);
+                    codePage?.NoteCode(at, at + 4);
                     if (!DecodeAt(pc, region!, pagePhys, out var fresh)) goto trap;
                     if ((pc & PageMask) == PageMask - 1 && fresh.Length == 4)
                     {
@@ -115,6 +119,7 @@ public sealed unsafe partial class Hart
                         DecodedInsn.Publish(ref d, fresh);
                     }
                     goto dispatch;
+                }
 
                 // A compiled region starts here: run it, or this slot's own instruction when it cannot be used.
                 case Op.JitEntry:

@@ -23,7 +23,7 @@ namespace RvEmu.Core.Jit;
 internal static unsafe class JitCompiler
 {
     /// <summary>Most instructions in one region (bounds compile time and code size).</summary>
-    public const int MaxInstructions = 400;
+    public const int MaxInstructions = 128;
 
     private const int PageSize = MemoryRegion.PageSize;
 
@@ -77,11 +77,18 @@ internal static unsafe class JitCompiler
     /// <paramref name="pagePhys"/>, whose first instruction the harts decoded as <paramref name="original"/>.
     /// Null if that instruction cannot be compiled or the bytes no longer match it.
     /// </summary>
-    public static JitBlock? Compile(MemoryRegion memory, ulong pagePhys, int entry, in DecodedInsn original)
+    public static JitBlock? Compile(MemoryRegion memory, CodePage codePage, ulong pagePhys, int entry, in DecodedInsn original)
     {
         byte* page = memory.Host + (pagePhys - memory.Base);
         var region = Discover(page, entry);
         if (!region.Insns.TryGetValue(entry, out var first) || first.Raw != original.Raw) return null;
+        // Cover the region by the page's code range, then check its bytes again: a store before the range
+        // grew may have changed them unnoticed; one after it drops the page and this region with it.
+        int start = region.Insns.Keys.First(), end = region.Insns.Keys.Last() + 4;
+        codePage.NoteCode(start, end);
+        System.Threading.Interlocked.MemoryBarrier();
+        foreach (var (off, d) in region.Insns)
+            if (!TryDecode(page, off, out var again) || again.Raw != d.Raw) return null;
         return new Emitter(region, original, entry).Emit();
     }
 

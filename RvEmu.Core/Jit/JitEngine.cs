@@ -27,7 +27,7 @@ public sealed class JitEngine : IDisposable
     private readonly BlockingCollection<CompileRequest> _queue = new(boundedCapacity: 4096);
     private readonly Thread? _thread;
     private int _regionsSinceFlush;
-    private long _regionsCompiled, _regionsRefused, _flushes;
+    private long _regionsCompiled, _regionsRefused, _flushes, _compileTicks, _instructionsCompiled;
 
     private sealed record CompileRequest(MemoryRegion Memory, CodePage Page, ulong PagePhys, int Offset);
 
@@ -49,6 +49,12 @@ public sealed class JitEngine : IDisposable
     public long RegionsCompiled => Interlocked.Read(ref _regionsCompiled);
     /// <summary>Requests that gave no region (the first instruction cannot be compiled, or the page changed).</summary>
     public long RegionsRefused => Interlocked.Read(ref _regionsRefused);
+    /// <summary>Host time spent compiling.</summary>
+    public TimeSpan CompileTime => System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _compileTicks));
+    /// <summary>Guest instructions in all regions compiled (an instruction in several regions counts in each).</summary>
+    public long InstructionsCompiled => Interlocked.Read(ref _instructionsCompiled);
+    /// <summary>The last compiler failure (a bug in RvEmu: the region is interpreted instead), or null.</summary>
+    public string? LastError { get; private set; }
     /// <summary>Times the code budget was reached and every compiled region dropped.</summary>
     public long Flushes => Interlocked.Read(ref _flushes);
 
@@ -77,19 +83,32 @@ public sealed class JitEngine : IDisposable
         // A page whose bytes changed has a new CodePage: work for the old one is wasted.
         if (r.Memory.CurrentCodePage(r.PagePhys) != r.Page) { Interlocked.Increment(ref _regionsRefused); return; }
         ref DecodedInsn slot = ref r.Page.Slots[r.Offset >> 1];
-        var original = slot;
+        // Op first (acquire), then the operands: a hart may be filling the slot right now (DecodedInsn.Publish).
         Op op = DecodedInsn.ReadOp(ref slot);
-        if (op is Op.Undecoded or Op.JitEntry) { Interlocked.Increment(ref _regionsRefused); return; }
+        if (op == Op.JitEntry) return;
+        if (op == Op.Undecoded)
+        {
+            // Not run yet (the heat counters are hashed, so a target can look hot early): allow a later request.
+            int s = r.Offset >> 1;
+            Interlocked.And(ref r.Page.Requested[s >> 6], ~(1UL << (s & 63)));
+            Interlocked.Increment(ref _regionsRefused);
+            return;
+        }
+        var original = slot;
         original.Op = op;
 
         JitBlock? block;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            block = JitCompiler.Compile(r.Memory, r.PagePhys, r.Offset, original);
+            block = JitCompiler.Compile(r.Memory, r.Page, r.PagePhys, r.Offset, original);
+            Interlocked.Add(ref _compileTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
+            if (block is not null) Interlocked.Add(ref _instructionsCompiled, block.InstructionCount);
         }
         catch (Exception e) when (e is InvalidProgramException or NotSupportedException or InvalidOperationException)
         {
             // A compiler bug must not take the guest down: the interpreter keeps running this code.
+            LastError = e.Message;
             block = null;
         }
         if (block is null) { Interlocked.Increment(ref _regionsRefused); return; }
