@@ -172,6 +172,8 @@ internal static unsafe class JitCompiler
         private readonly ILGenerator _il;
         private readonly Dictionary<int, Label> _labels = new();
         private readonly LocalBuilder?[] _reg = new LocalBuilder?[32];
+        /// <summary>Registers the region may write: only these go back to the register file at an exit.</summary>
+        private readonly bool[] _written = new bool[32];
         private readonly LocalBuilder _n, _tlb, _va, _value, _entry, _exitPc, _exitResult;
         private readonly Label _epilogue;
         private readonly List<Action> _outOfLine = new();
@@ -264,7 +266,7 @@ internal static unsafe class JitCompiler
             il.MarkLabel(_epilogue);
             for (int i = 1; i < 32; i++)
             {
-                if (_reg[i] is null) continue;
+                if (_reg[i] is null || !_written[i]) continue;
                 StoreGuestRegisterToMemory(i);
             }
             il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
@@ -396,8 +398,9 @@ internal static unsafe class JitCompiler
         /// <summary>Store the value on the stack to integer register <paramref name="r"/> (the sink, 32, discards it).</summary>
         private void Set(int r)
         {
-            if (r == 0 || r >= 32) _il.Emit(OpCodes.Pop);
-            else _il.Emit(OpCodes.Stloc, _reg[r]!);
+            if (r == 0 || r >= 32) { _il.Emit(OpCodes.Pop); return; }
+            _il.Emit(OpCodes.Stloc, _reg[r]!);
+            _written[r] = true;
         }
 
         private void LoadGuestRegisterFromMemory(int r)
@@ -764,6 +767,8 @@ internal static unsafe class JitCompiler
             il.Emit(OpCodes.Brfalse, fault);
             if (d.Rd is > 0 and < 32)
             {
+                // The handler wrote the register file itself; the local must follow (it is stored back at an
+                // exit only if the region also writes it, and then holds the latest value).
                 LoadGuestRegisterFromMemory(d.Rd);
                 il.Emit(OpCodes.Stloc, _reg[d.Rd]!);
             }

@@ -17,7 +17,7 @@ internal static class JitLockstep
     /// Compare the two runs, <paramref name="budget"/> steps at a time, until the interpreter's guest stops or
     /// <paramref name="maxSteps"/>. Returns the instructions retired, and how many of them in compiled code.
     /// </summary>
-    public static (ulong Retired, long Compiled) Compare(string kernel, long maxSteps, Func<int, long> budget, int threshold = 2, string? bios = null)
+    public static (ulong Retired, long Compiled, ulong[] X) Compare(string kernel, long maxSteps, Func<int, long> budget, int threshold = 2, string? bios = null)
     {
         MachineOptions Options(bool jit) => new()
         {
@@ -46,7 +46,7 @@ internal static class JitLockstep
             if (plain.Stopped) break;
             if (sb == 0 && b.WaitingForInterrupt) break;
         }
-        return (b.InstructionsRetired, a.JitRetired);
+        return (b.InstructionsRetired, a.JitRetired, Enumerable.Range(0, 32).Select(i => b.GetX(i)).ToArray());
     }
 
     private static string Describe(Hart h) => $"pc 0x{h.Pc:x} ({h.Mode}, {h.InstructionsRetired} retired)";

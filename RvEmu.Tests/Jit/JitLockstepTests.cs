@@ -13,9 +13,42 @@ public sealed class JitLockstepTests
     {
         // Budgets of varying size, so that regions are cut at every kind of point.
         var rng = new Random(13);
-        var (retired, compiled) = JitLockstep.Compare(RepoPaths.Combine("firmware", program), 3_000_000, _ => rng.Next(1, 5000), bios: null);
+        var (retired, compiled, _) = JitLockstep.Compare(RepoPaths.Combine("firmware", program), 3_000_000, _ => rng.Next(1, 5000), bios: null);
         TestContext.Out.WriteLine($"{retired} retired, {compiled} in compiled code");
         // oscalls spends much of its time in trap handlers (CSR accesses and xRET are never compiled).
         Assert.That(compiled, Is.GreaterThan((long)retired / 4), "a good part of the work ran in compiled code");
+    }
+}
+
+/// <summary>
+/// Every conformance program (firmware/tests), whole machine with devices and interrupts, under --icount:
+/// with the JIT (compiling everything reached twice) the run must be identical to the interpreter's:
+/// same exit, same instructions retired, same registers at the end.
+/// </summary>
+[TestFixture, Category("Jit")]
+public sealed class JitIcountTests
+{
+    public static IEnumerable<TestCaseData> Programs() =>
+        Directory.GetFiles(RepoPaths.Combine("firmware", "tests"), "*.elf").Order(StringComparer.Ordinal)
+            .Select(p => new TestCaseData(p).SetName($"Icount({Path.GetFileName(p)})"));
+
+    [TestCaseSource(nameof(Programs))]
+    public void ConformanceProgram_RunsIdentically_WithJitOnAndOff(string elf)
+    {
+        (RvEmu.Devices.Machine.RunResult Result, ulong[] X, long Jit) Run(bool jit)
+        {
+            using var m = RvEmu.Devices.Machine.VirtMachine.Create(new RvEmu.Devices.Machine.MachineOptions
+            {
+                KernelPath = elf, Deterministic = true, MaxInstructions = 2_000_000, Jit = jit, JitThreshold = 2, JitSynchronous = true,
+            });
+            var r = m.Run();
+            return (r, Enumerable.Range(0, 32).Select(i => m.Harts[0].GetX(i)).ToArray(), m.Harts.Sum(h => h.JitRetired));
+        }
+        var on = Run(true);
+        var off = Run(false);
+        Assert.That(on.Result.ExitCode, Is.EqualTo(0), on.Result.Message);
+        Assert.That((on.Result.Reason, on.Result.ExitCode, on.Result.InstructionsRetired), Is.EqualTo((off.Result.Reason, off.Result.ExitCode, off.Result.InstructionsRetired)));
+        Assert.That(on.X, Is.EqualTo(off.X));
+        TestContext.Out.WriteLine($"{on.Result.InstructionsRetired} retired, {on.Jit} compiled");
     }
 }

@@ -1,0 +1,218 @@
+using RvEmu.Core.Bus;
+using RvEmu.Devices.Machine;
+using static RvEmu.Tests.Jit.Asm;
+
+namespace RvEmu.Tests.Jit;
+
+/// <summary>
+/// Issue 13's hard cases for compiled code. Each program is run in lock-step against the interpreter
+/// (<see cref="JitLockstep"/>: same state at every budget boundary, budgets of every size), and each test
+/// also checks the architectural result and that the interesting code really ran compiled.
+/// </summary>
+[TestFixture, Category("Jit")]
+public sealed class JitHardCaseTests
+{
+    private string _dir = "";
+
+    [SetUp]
+    public void SetUp() => _dir = Directory.CreateTempSubdirectory("rvemu-jit-").FullName;
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(Asm program)
+    {
+        string path = Path.Combine(_dir, "prog.bin");
+        File.WriteAllBytes(path, program.Bytes());
+        return path;
+    }
+
+    private static (ulong Retired, long Compiled, ulong[] X) Lockstep(string path, int seed = 1)
+    {
+        var rng = new Random(seed);
+        return JitLockstep.Compare(path, 2_000_000, _ => rng.Next(1, 3000));
+    }
+
+    /// <summary>
+    /// A trap handler at offset 0x400: counts in s0, skips the faulting instruction (all are 4 bytes), returns.
+    /// The program's start jumps over it.
+    /// </summary>
+    private static Asm WithSkippingHandler(out int bodyStart)
+    {
+        var a = new Asm();
+        a.Jal(0, 0x440);
+        while (a.Here < 0x400) a.Word(0x00000013); // nop
+        a.Addi_(S0, S0, 1);
+        a.Csrrs(T2, 0x341, 0);   // mepc
+        a.Addi_(T2, T2, 4);
+        a.Csrrw(0, 0x341, T2);
+        a.Mret();
+        while (a.Here < 0x440) a.Word(0x00000013);
+        a.La(T0, 0x400);
+        a.Csrrw(0, 0x305, T0);   // mtvec
+        bodyStart = a.Here;
+        return a;
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void StoreRewritingTheNextInstruction_OfARunningBlock(bool fenceI)
+    {
+        // a1 counts 600 iterations down; from iteration 300 on, the loop stores "addi a0,a0,2" over its own
+        // "addi a0,a0,1". With FENCE.I after the store the new instruction must run from the next iteration
+        // (Zifencei); without, either is allowed, but compiled code must do what the interpreter does.
+        var a = new Asm();
+        a.Li(A0, 0).Li(A1, 600).Li(A2, 300);
+        a.Li(T1, Addi(A0, A0, 2));
+        int auipcAt = a.Here;
+        a.Word(Auipc(T0, 0));
+        int patchAt = a.Here;
+        a.Word(0);                   // addi t0, t0, target - auipcAt (patched below)
+        int loop = a.Here;
+        int skip = loop + 4 * 2 + (fenceI ? 4 : 0);
+        a.Blt(A2, A1, skip);        // not yet: a1 > 300
+        a.Sw(T1, T0, 0);
+        if (fenceI) a.FenceI();
+        Assert.That(a.Here, Is.EqualTo(skip));
+        for (int i = 0; i < 7; i++) a.Addi_(A3, A3, 1); // filler, so the store is in the middle of the block
+        a.Patch(patchAt, Addi(T0, T0, a.Here - auipcAt));
+        a.Addi_(A0, A0, 1);          // target
+        a.Addi_(A1, A1, -1);
+        a.Bne(A1, 0, loop);
+        a.Exit(T0, T1);
+        var (_, compiled, x) = Lockstep(Write(a));
+        if (fenceI) Assert.That(x[A0], Is.EqualTo(300UL * 1 + 300UL * 2), "after FENCE.I the rewritten instruction runs");
+        Assert.That(compiled, Is.GreaterThan(1000), "the loop ran compiled");
+    }
+
+    [Test]
+    public void LoadFaultInTheMiddleOfACompiledBlock_IsPrecise()
+    {
+        var a = WithSkippingHandler(out _);
+        a.Li(A1, 2000).Li(T1, 0x10).Li(S0, 0);
+        int loop = a.Here;
+        a.Addi_(A3, A3, 1);
+        a.Ld(A4, T1, 0);             // 0x10: no memory, no device: load access fault, mtval 0x10
+        a.Addi_(A3, A3, 1);
+        a.Addi_(A1, A1, -1);
+        a.Bne(A1, 0, loop);
+        a.Exit(T0, T1);
+        var (retired, compiled, x) = Lockstep(Write(a));
+        Assert.That(x[S0], Is.EqualTo(2000UL), "every iteration trapped once");
+        Assert.That(x[A3], Is.EqualTo(4000UL), "the instructions around the fault ran, the fault did not retire");
+        // The region is entered at the loop head every iteration and leaves through the fault (the handler's mret
+        // returns into interpreted code): about one compiled instruction per iteration.
+        Assert.That(compiled, Is.GreaterThanOrEqualTo(1900), $"of {retired}");
+    }
+
+    [Test]
+    public void MisalignedAmoAndIllegalInstruction_InAHotLoop_TrapAsInTheInterpreter()
+    {
+        var a = WithSkippingHandler(out _);
+        a.Li(A1, 1500).Li(S0, 0).Li(A5, 1);
+        a.Li(T1, 0x08010000).Word(I(4, T1, 1, T1, 0x13)).Addi_(T1, T1, 2); // 0x80100002: RAM, a 4-byte AMO 2-aligned: cause 6
+        int loop = a.Here;
+        a.Addi_(A3, A3, 1);
+        a.AmoaddW(A4, A5, T1);
+        a.Word(0x00000000);          // illegal instruction
+        a.Addi_(A3, A3, 1);
+        a.Addi_(A1, A1, -1);
+        a.Bne(A1, 0, loop);
+        a.Exit(T0, T1);
+        var (_, compiled, x) = Lockstep(Write(a));
+        Assert.That(x[S0], Is.EqualTo(3000UL));
+        Assert.That(x[A3], Is.EqualTo(3000UL));
+        Assert.That(compiled, Is.GreaterThanOrEqualTo(1400), "the region runs up to the AMO every iteration");
+    }
+
+    /// <summary>
+    /// Timer interrupts arrive while the hart spins in one long compiled loop. Under --icount the whole run,
+    /// with devices, is a function of the program: with the JIT on and off it must retire the same instructions
+    /// and take every interrupt at the same instruction (the handler records minstret in memory).
+    /// </summary>
+    [Test]
+    public void InterruptsDuringALongBlock_ArriveAtTheSameInstruction_JitOnOrOff()
+    {
+        var a = new Asm();
+        a.Jal(0, 0x440);
+        while (a.Here < 0x400) a.Word(0x00000013);
+        // Handler: record minstret at s1 + 8*s0, count, re-arm mtimecmp = mtime + 37, return.
+        a.Csrrs(T2, 0xb02, 0);                 // minstret
+        a.Word(I(3, S0, 1, T0, 0x13));         // slli t0, s0, 3
+        a.Add_(T0, T0, S1);
+        a.Sd(T2, T0, 0);
+        a.Addi_(S0, S0, 1);
+        a.Ld(T2, A4, 0);                       // mtime
+        a.Addi_(T2, T2, 37);
+        a.Sd(T2, A5, 0);                       // mtimecmp
+        a.Mret();
+        while (a.Here < 0x440) a.Word(0x00000013);
+        a.La(T0, 0x400).Csrrw(0, 0x305, T0);
+        a.Li(A4, 0x0200bff8);                  // CLINT mtime
+        a.Li(A5, 0x02004000);                  // CLINT mtimecmp, hart 0
+        a.Li(S1, 0x08010000).Word(I(4, S1, 1, S1, 0x13)); // s1 = 0x80100000 (0x08010000 << 4)
+        a.Li(S0, 0);
+        a.Ld(T2, A4, 0).Addi_(T2, T2, 50).Sd(T2, A5, 0);
+        a.Li(T0, 0x80).Csrrs(0, 0x304, T0);    // mie.MTIE
+        a.Li(T0, 0x8).Csrrs(0, 0x300, T0);     // mstatus.MIE
+        a.Li(A2, 40);
+        int spin = a.Here;
+        for (int i = 0; i < 30; i++) a.Addi_(A3, A3, 1);
+        a.Blt(S0, A2, spin);
+        a.Li(T0, 0x8).Word(I(0x300, T0, 3, 0, 0x73)); // csrrc mstatus.MIE
+        a.Exit(T0, T1);
+        string path = Write(a);
+
+        (ulong Retired, ulong[] X, byte[] Log, long Jit) Run(bool jit)
+        {
+            using var m = VirtMachine.Create(new MachineOptions { KernelPath = path, Deterministic = true, Jit = jit, JitThreshold = 2, MaxInstructions = 50_000_000 });
+            var r = m.Run();
+            Assert.That(r.Reason, Is.EqualTo(ExitReason.GuestExit), r.Message);
+            var log = m.Ram.AsSpan(0x8010_0000, 40 * 8).ToArray();
+            return (r.InstructionsRetired, Enumerable.Range(0, 32).Select(i => m.Harts[0].GetX(i)).ToArray(), log, m.Harts[0].JitRetired);
+        }
+        var on = Run(true);
+        var off = Run(false);
+        Assert.That(on.Retired, Is.EqualTo(off.Retired), "instructions retired");
+        Assert.That(on.Log, Is.EqualTo(off.Log), "minstret at each interrupt");
+        Assert.That(on.X, Is.EqualTo(off.X), "registers at the end");
+        Assert.That(on.X[S0], Is.EqualTo(40UL));
+        Assert.That(on.Jit, Is.GreaterThan((long)on.Retired / 2), "the spin loop ran compiled");
+    }
+
+    [Test]
+    public void CodeWrittenByDma_ReplacesCompiledCode()
+    {
+        // A hot loop calls a one-instruction function at 0x800: "addi a0,a0,1; ret". Between two runs the
+        // host writes "addi a0,a0,5" over it through the bus's DMA path (as a virtio device would).
+        var a = new Asm();
+        a.Li(A1, 1000).Li(A0, 0);
+        int loop = a.Here;
+        a.Jal(Ra, 0x800);
+        a.Addi_(A1, A1, -1);
+        a.Bne(A1, 0, loop);
+        a.Word(0x00100073);          // ebreak: the host looks, then rewrites and resumes
+        a.Li(A1, 1000);
+        int loop2 = a.Here;
+        a.Jal(Ra, 0x800);
+        a.Addi_(A1, A1, -1);
+        a.Bne(A1, 0, loop2);
+        a.Exit(T0, T1);
+        while (a.Here < 0x800) a.Word(0x00000013);
+        a.Addi_(A0, A0, 1);
+        a.Word(I(0, Ra, 0, 0, 0x67)); // ret
+        string path = Write(a);
+
+        using var m = VirtMachine.Create(new MachineOptions { KernelPath = path, Jit = true, JitThreshold = 2, JitSynchronous = true, Deterministic = true });
+        var hart = m.Harts[0];
+        while (hart.GetX(A1) > 50 || hart.InstructionsRetired < 10) hart.Run(97);
+        while (m.Ram.AsSpan(hart.Pc, 4).ToArray() is var w && BitConverter.ToUInt32(w) != 0x00100073) hart.Run(1);
+        Assert.That(hart.GetX(A0), Is.EqualTo(1000UL));
+        long compiledBefore = hart.JitRetired;
+        Assert.That(compiledBefore, Is.GreaterThan(1000), "the first loop ran compiled");
+        ((IGuestMemory)m.Bus).Write(Base + 0x800, BitConverter.GetBytes(Addi(A0, A0, 5)));
+        hart.Pc += 4;                // over the ebreak
+        for (int i = 0; i < 10_000 && !m.Stopped; i++) hart.Run(97);
+        Assert.That(hart.GetX(A0), Is.EqualTo(1000UL + 5000UL), "the new code ran every time");
+    }
+}
