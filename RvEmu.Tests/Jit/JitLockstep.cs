@@ -46,6 +46,14 @@ internal static class JitLockstep
             if (plain.Stopped) break;
             if (sb == 0 && b.WaitingForInterrupt) break;
         }
+        // And guest memory, which registers alone would not show (a store of the wrong width may never be read back).
+        var ramA = jitted.Ram.AsSpan(jitted.Ram.Base, (int)jitted.Ram.Size);
+        var ramB = plain.Ram.AsSpan(plain.Ram.Base, (int)plain.Ram.Size);
+        if (!ramA.SequenceEqual(ramB))
+        {
+            int at = ramA.CommonPrefixLength(ramB);
+            Assert.Fail($"{Path.GetFileName(kernel)}: guest memory differs at the end, first at 0x{jitted.Ram.Base + (ulong)at:x}: JIT 0x{ramA[at]:x2}, interpreter 0x{ramB[at]:x2}");
+        }
         return (b.InstructionsRetired, a.JitRetired, Enumerable.Range(0, 32).Select(i => b.GetX(i)).ToArray());
     }
 
