@@ -155,6 +155,13 @@ internal static class RunCommand
         var result = gdb is null ? machine.Run() : machine.RunUnderDebugger(gdb.Listener, waitForGdb);
         signals.Attach(null);
         console.Detach();
+        if (machine.Jit is { } jit)
+        {
+            long compiled = machine.Harts.Sum(h => h.JitRetired);
+            options.Log?.Debug("jit: {Regions} regions compiled ({Instructions} instructions, {Ms:0} ms), {Refused} refused, {Flushes} code-budget flushes; {Share:0.0}% of {Retired} instructions ran compiled",
+                jit.RegionsCompiled, jit.InstructionsCompiled, jit.CompileTime.TotalMilliseconds, jit.RegionsRefused, jit.Flushes,
+                100.0 * compiled / Math.Max(1UL, result.InstructionsRetired), result.InstructionsRetired);
+        }
         if (signaturePath is not null) WriteSignature(machine, signaturePath);
         switch (result.Reason)
         {

@@ -82,6 +82,10 @@ def run(name, guest):
         sys.exit(f"measure: unexpected md5sum output on {name}: {seen}")
     code = guest.poweroff()
     print(f"{name:8} boot to prompt {boot:6.1f} s   md5sum 16 MiB {job:6.2f} s   exit code {code}")
+    if os.environ.get("RVEMU_ARGS"):  # diagnostics asked for with extra arguments: show RvEmu's own lines
+        for line in guest.out.decode(errors="replace").splitlines():
+            if line.startswith("[") and "jit:" in line or line.startswith("rvemu:"):
+                print("   ", line)
 
 
 def main():
@@ -93,8 +97,10 @@ def main():
     kernel, image = os.path.join(out, "Image"), os.path.join(out, "rootfs.img")
     bios = sys.argv[sys.argv.index("--bios") + 1] if "--bios" in sys.argv else "default"
     dll = os.path.join(ROOT, "RvEmu.Cli", "bin", "Release", "net10.0", "rvemu.dll")
+    # RVEMU_ARGS: extra rvemu options, e.g. "--jit off" or "--log-level debug" (which prints the JIT's statistics).
+    extra = os.environ.get("RVEMU_ARGS", "").split()
     measure("RvEmu", ["dotnet", dll, "run", "--bios", bios, "--kernel", kernel,
-                      "--drive", f"file={image},snapshot=on", "--append", APPEND])
+                      "--drive", f"file={image},snapshot=on", "--append", APPEND] + extra)
     if "--rvemu-only" not in sys.argv:
         measure("QEMU", ["qemu-system-riscv64", "-machine", "virt", "-m", "128M", "-nographic",
                          "-bios", bios, "-kernel", kernel, "-append", APPEND,
