@@ -225,13 +225,13 @@ public sealed unsafe partial class Hart
                 // ---- A ----
                 case >= Op.LrW and <= Op.AmomaxuD:
                     _chunkRetired = steps - faults - 1;
-                    if (!ExecuteAtomic(ref d)) goto trap;
+                    if (!ExecuteAtomic(op, ref d)) goto trap;
                     break;
 
                 // ---- Zicsr: writes may change interrupt enables or translation, so they end the chunk ----
                 case >= Op.Csrrw and <= Op.Csrrci:
                     _chunkRetired = steps - faults - 1;
-                    if (!ExecuteCsr(ref d, out bool wrote)) goto trap;
+                    if (!ExecuteCsr(op, ref d, out bool wrote)) goto trap;
                     if (wrote) { pc = npc; goto endChunk; }
                     break;
 
@@ -250,7 +250,7 @@ public sealed unsafe partial class Hart
                 default:
                     // F and D live in their own file; anything else here is not implemented.
                     _chunkRetired = steps - faults - 1;
-                    if (!ExecuteFloat(ref d)) goto trap;
+                    if (!ExecuteFloat(op, ref d)) goto trap;
                     break;
             }
             pc = npc;
@@ -324,14 +324,15 @@ public sealed unsafe partial class Hart
     }
 
     /// <summary>Zicsr (ch. 9): csrrw with rd=x0 does not read; csrrs/c with rs1=x0 (or uimm 0) do not write.</summary>
-    private bool ExecuteCsr(ref DecodedInsn d, out bool wrote)
+    /// <remarks><paramref name="op"/> is the Op the dispatcher read (see <see cref="ExecuteFloat"/>).</remarks>
+    private bool ExecuteCsr(Op op, ref DecodedInsn d, out bool wrote)
     {
         wrote = false;
         int csr = (int)d.Imm;
         ulong* x = _x;
-        bool immediate = d.Op >= Op.Csrrwi;
+        bool immediate = op >= Op.Csrrwi;
         ulong operand = immediate ? d.Rs1 : x[d.Rs1];
-        bool isWriteOnly = d.Op is Op.Csrrw or Op.Csrrwi;
+        bool isWriteOnly = op is Op.Csrrw or Op.Csrrwi;
         bool writes = isWriteOnly || d.Rs1 != 0;
         ulong old = 0;
         if (!(isWriteOnly && d.Rd == Decoder.SinkRegister))
@@ -343,7 +344,7 @@ public sealed unsafe partial class Hart
             // mip.SEIP reads as the software bit OR the PLIC's line, but only the software bit takes
             // part in the read-modify-write of CSRRS/CSRRC (privileged spec 3.1.9).
             ulong basis = csr == 0x344 ? old & ~(SEIP & ~_mipSoftware) : old;
-            ulong value = d.Op switch
+            ulong value = op switch
             {
                 Op.Csrrw or Op.Csrrwi => operand,
                 Op.Csrrs or Op.Csrrsi => basis | operand,
@@ -381,13 +382,14 @@ public sealed unsafe partial class Hart
     /// where that store came before the LR, which the memory model allows.
     /// On a device there are no host atomics: the read and write happen under the bus's device lock.
     /// </remarks>
-    private bool ExecuteAtomic(ref DecodedInsn d)
+    /// <remarks><paramref name="decodedOp"/> is the Op the dispatcher read (see <see cref="ExecuteFloat"/>).</remarks>
+    private bool ExecuteAtomic(Op decodedOp, ref DecodedInsn d)
     {
         ulong* x = _x;
-        bool word = d.Op <= Op.AmomaxuW;
+        bool word = decodedOp <= Op.AmomaxuW;
         int size = word ? 4 : 8;
         ulong va = x[d.Rs1];
-        Op op = word ? d.Op : d.Op - (Op.LrD - Op.LrW);
+        Op op = word ? decodedOp : decodedOp - (Op.LrD - Op.LrW);
         bool isLr = op == Op.LrW;
         if (!TranslateAtomic(va, size, isLoadOnly: isLr, out ulong pa)) return false;
         var mem = _bus.FindMemory(pa);

@@ -57,14 +57,18 @@ public sealed unsafe partial class Hart
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void SetS(int reg, ulong bits) => _f[reg] = bits | NaNBox;
 
-    /// <summary>Execute an F/D instruction. False with an exception raised when it traps.</summary>
-    private bool ExecuteFloat(ref DecodedInsn d)
+    /// <summary>
+    /// Execute an F/D instruction. False with an exception raised when it traps. <paramref name="op"/> is the Op
+    /// the dispatcher read: the slot's own Op field may meanwhile have become <see cref="Op.JitEntry"/> (the
+    /// compiler thread marks region entries in the shared decode cache), so it is never read again here.
+    /// </summary>
+    private bool ExecuteFloat(Op op, ref DecodedInsn d)
     {
         // Privileged spec 3.1.6.6: with FS = Off every FP instruction is illegal.
         if (!FpEnabled) return Raise(ExceptionCause.IllegalInstruction, d.Raw);
         ulong* f = _f, x = _x;
         var rm = RoundingMode.Rne;
-        if (HasRoundingMode[(int)d.Op])
+        if (HasRoundingMode[(int)op])
         {
             // Spec 11.2: rm 7 selects frm; 5 and 6 (and frm 5-7) are reserved and illegal.
             int r = d.Rm == 7 ? _frm : d.Rm;
@@ -75,7 +79,7 @@ public sealed unsafe partial class Hart
         var df = FloatFormat.Double;
         uint flags = 0;
         ulong v;
-        switch (d.Op)
+        switch (op)
         {
             // ---- loads and stores (11.5, 12.3); a load NaN-boxes, a store writes the low bits as they are ----
             case Op.Flw: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, _chunkRetired)) return false; SetS(d.Rd, (uint)v); break;
@@ -150,7 +154,7 @@ public sealed unsafe partial class Hart
         }
         // A write to an FP register or to fflags makes FS Dirty (privileged spec 3.1.6.6); an
         // integer-result instruction that raises no flag changes no FP state.
-        if (flags != 0 || WritesFpRegister[(int)d.Op])
+        if (flags != 0 || WritesFpRegister[(int)op])
         {
             _fflags |= (byte)flags;
             MarkFpDirty();

@@ -15,6 +15,11 @@ public struct DecodedInsn
     public long Imm;
     /// <summary>The raw instruction bits (16 or 32): xtval for illegal instructions, and the trace.</summary>
     public uint Raw;
+    /// <summary>
+    /// The handler. In the shared decode cache the JIT's compiler thread may change a decoded slot's Op to
+    /// <see cref="Op.JitEntry"/> at any time (nothing else changes): read it once, through <see cref="ReadOp"/>,
+    /// and pass that value on rather than reading the field again.
+    /// </summary>
     public Op Op;
     /// <summary>Destination register index. An integer rd of x0 is redirected to the sink slot 32 so handlers need no x0 check.</summary>
     public byte Rd;

@@ -759,6 +759,7 @@ internal static unsafe class JitCompiler
             PublishRetired();
             var fault = il.DefineLabel();
             il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+            il.Emit(OpCodes.Ldc_I4, (int)d.Op);
             il.Emit(OpCodes.Ldarg_S, (byte)ArgBlock);
             il.Emit(OpCodes.Ldfld, HelpersField);
             il.Emit(OpCodes.Ldc_I4, index);

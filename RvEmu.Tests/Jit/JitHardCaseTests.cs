@@ -165,7 +165,7 @@ public sealed class JitHardCaseTests
 
         (ulong Retired, ulong[] X, byte[] Log, long Jit) Run(bool jit)
         {
-            using var m = VirtMachine.Create(new MachineOptions { KernelPath = path, Deterministic = true, Jit = jit, JitThreshold = 2, MaxInstructions = 50_000_000 });
+            using var m = VirtMachine.Create(new MachineOptions { KernelPath = path, Deterministic = true, Jit = jit, JitThreshold = 2, JitSynchronous = true, MaxInstructions = 50_000_000 });
             var r = m.Run();
             Assert.That(r.Reason, Is.EqualTo(ExitReason.GuestExit), r.Message);
             var log = m.Ram.AsSpan(0x8010_0000, 40 * 8).ToArray();

@@ -17,7 +17,7 @@ internal static class JitLockstep
     /// Compare the two runs, <paramref name="budget"/> steps at a time, until the interpreter's guest stops or
     /// <paramref name="maxSteps"/>. Returns the instructions retired, and how many of them in compiled code.
     /// </summary>
-    public static (ulong Retired, long Compiled, ulong[] X) Compare(string kernel, long maxSteps, Func<int, long> budget, int threshold = 2, string? bios = null)
+    public static (ulong Retired, long Compiled, ulong[] X) Compare(string kernel, long maxSteps, Func<int, long> budget, int threshold = 2, string? bios = null, bool synchronous = true)
     {
         MachineOptions Options(bool jit) => new()
         {
@@ -25,7 +25,7 @@ internal static class JitLockstep
             BiosPath = bios,
             Jit = jit,
             JitThreshold = threshold,
-            JitSynchronous = true,
+            JitSynchronous = synchronous,
             Deterministic = true,
         };
         using var jitted = VirtMachine.Create(Options(true));

@@ -52,3 +52,26 @@ public sealed class JitIcountTests
         TestContext.Out.WriteLine($"{on.Result.InstructionsRetired} retired, {on.Jit} compiled");
     }
 }
+
+/// <summary>
+/// The compiler thread marks region entries in the decode cache while harts run. A handler that read the slot's
+/// Op a second time once saw the new mark and raised an illegal instruction (about one fpbench run in 30).
+/// </summary>
+[TestFixture, Category("Jit")]
+public sealed class JitBackgroundCompileTests
+{
+    [Test]
+    public void FloatWorkload_PassesWhileRegionsArePublishedUnderIt()
+    {
+        int[] thresholds = { 1, 2, 5, 50 };
+        for (int i = 0; i < 24; i++)
+        {
+            using var m = RvEmu.Devices.Machine.VirtMachine.Create(new RvEmu.Devices.Machine.MachineOptions
+            {
+                KernelPath = RepoPaths.Combine("firmware", "fpvectors", "fpbench.elf"), Jit = true, JitThreshold = thresholds[i % 4],
+            });
+            var r = m.Run();
+            Assert.That(r.ExitCode, Is.EqualTo(0), $"run {i} (threshold {thresholds[i % 4]}): {r.Message}");
+        }
+    }
+}
