@@ -293,8 +293,10 @@ public sealed partial class Hart
         // MPP is WARL: 2 (reserved) keeps the previous value.
         if (((n & MPP) >> MppShift) == 2) n = (n & ~MPP) | (old & MPP);
         _mstatus = n;
-        // Translation of loads and stores depends on MPRV/MPP/SUM/MXR: drop cached translations when they change.
-        if (((old ^ n) & (MPRV | MPP | SUM | MXR)) != 0) FlushTlb();
+        // Translation of loads and stores depends on SUM, MXR, MPRV, and on MPP while MPRV is set: drop cached
+        // translations when they change.
+        ulong changed = old ^ n;
+        if ((changed & (MPRV | SUM | MXR)) != 0 || ((changed & MPP) != 0 && ((old | n) & MPRV) != 0)) FlushTlb();
     }
 
     private void WriteSatp(ulong v)

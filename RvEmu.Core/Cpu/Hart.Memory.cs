@@ -24,32 +24,59 @@ public sealed unsafe partial class Hart
     private const int TlbSize = 256;
     private const ulong TlbIndexMask = TlbSize - 1;
     private const ulong PageMask = 0xfff;
+
+    // One TLB set per privilege mode (U, S, M), as QEMU keeps one per mmu_idx: a trap or xRET switches sets
+    // instead of flushing, so a kernel's translations survive a system call. What makes a translation
+    // mode-dependent beyond the mode itself (satp, SUM, MXR, MPRV and MPP, PMP) flushes every set when it
+    // changes; sfence.vma flushes every set too.
+    private const int TlbSets = 3;
+    /// <summary>All sets: per mode, TlbSize load entries then TlbSize store entries.</summary>
+    private TlbEntry* _tlbBase;
+    /// <summary>The current mode's set.</summary>
     private TlbEntry* _tlb;
     private TlbEntry* LoadTlb => _tlb;
     private TlbEntry* StoreTlb => _tlb + TlbSize;
 
-    // Fetch TLB: virtual page → memory region and physical page. The decode cache is looked up
-    // through the region each time the hart enters a page, so invalidated code is never run.
-    private readonly ulong[] _fetchTag = new ulong[TlbSize];
-    private readonly MemoryRegion?[] _fetchRegion = new MemoryRegion?[TlbSize];
-    private readonly ulong[] _fetchPhys = new ulong[TlbSize];
+    private static int TlbSetOf(PrivilegeMode mode) => mode == PrivilegeMode.Machine ? 2 : (int)mode & 1;
+
+    // Fetch TLB: virtual page → memory region and physical page, one per mode like the data TLB. The decode
+    // cache is looked up through the region each time the hart enters a page, so invalidated code never runs.
+    private readonly ulong[][] _fetchTagSets = { new ulong[TlbSize], new ulong[TlbSize], new ulong[TlbSize] };
+    private readonly MemoryRegion?[][] _fetchRegionSets = { new MemoryRegion?[TlbSize], new MemoryRegion?[TlbSize], new MemoryRegion?[TlbSize] };
+    private readonly ulong[][] _fetchPhysSets = { new ulong[TlbSize], new ulong[TlbSize], new ulong[TlbSize] };
+    private ulong[] _fetchTag = null!;
+    private MemoryRegion?[] _fetchRegion = null!;
+    private ulong[] _fetchPhys = null!;
+
+    /// <summary>Make the TLB set of <paramref name="mode"/> the current one.</summary>
+    private void SelectTlbSet(PrivilegeMode mode)
+    {
+        int set = TlbSetOf(mode);
+        _tlb = _tlbBase + set * 2 * TlbSize;
+        _fetchTag = _fetchTagSets[set];
+        _fetchRegion = _fetchRegionSets[set];
+        _fetchPhys = _fetchPhysSets[set];
+    }
 
     /// <summary>The value the last LR read (zero-extended), which the SC's compare-and-swap expects (see ExecuteAtomic).</summary>
     private ulong _reservedValue;
 
-    /// <summary>Drop every cached translation (satp, sfence.vma, privilege or MPRV/SUM/MXR changes).</summary>
+    /// <summary>Drop every cached translation of every mode (satp, sfence.vma, MPRV/MPP/SUM/MXR or PMP changes).</summary>
     public void FlushTlb()
     {
-        for (int i = 0; i < 2 * TlbSize; i++) _tlb[i].Tag = ulong.MaxValue;
-        Array.Fill(_fetchTag, ulong.MaxValue);
+        for (int i = 0; i < TlbSets * 2 * TlbSize; i++) _tlbBase[i].Tag = ulong.MaxValue;
+        foreach (var tags in _fetchTagSets) Array.Fill(tags, ulong.MaxValue);
     }
 
+    /// <summary>Drop every mode's store translations (a page became code: its stores must take the slow path).</summary>
     private void FlushStoreTlb()
     {
-        for (int i = 0; i < TlbSize; i++) StoreTlb[i].Tag = ulong.MaxValue;
+        for (int set = 0; set < TlbSets; set++)
+        {
+            TlbEntry* store = _tlbBase + set * 2 * TlbSize + TlbSize;
+            for (int i = 0; i < TlbSize; i++) store[i].Tag = ulong.MaxValue;
+        }
     }
-
-    private void FlushStoreTlbPage(ulong va) => StoreTlb[(va >> 12) & TlbIndexMask].Tag = ulong.MaxValue;
 
     // ---- fast paths (inlined into the interpreter) ----
     // `retired` is the chunk's count of instructions retired before this one. The slow path publishes it,

@@ -88,6 +88,8 @@ public sealed partial class Hart
             ulong s = _mstatus;
             s = (s & MIE) != 0 ? s | MPIE : s & ~MPIE;
             s = (s & ~MPP) | ((ulong)from << MppShift);
+            // With MPRV set, M-mode's data accesses translate as MPP's mode: a new MPP makes them stale.
+            if ((s & MPRV) != 0 && ((s ^ _mstatus) & MPP) != 0) FlushTlb();
             _mstatus = s & ~MIE;
             handler = VectorTarget(_mtvec, isInterrupt, cause);
             SetMode(PrivilegeMode.Machine);
@@ -101,9 +103,10 @@ public sealed partial class Hart
     private static ulong VectorTarget(ulong tvec, bool isInterrupt, ulong cause) =>
         (tvec & 3) == 1 && isInterrupt ? (tvec & ~3UL) + 4 * cause : tvec & ~3UL;
 
+    /// <summary>Change privilege: switch to that mode's TLB set (Hart.Memory.cs), no flush.</summary>
     private void SetMode(PrivilegeMode mode)
     {
-        if (mode != _priv) FlushTlb();
+        if (mode != _priv) SelectTlbSet(mode);
         _priv = mode;
     }
 
@@ -146,8 +149,9 @@ public sealed partial class Hart
         s |= MPIE;
         s &= ~MPP; // MPP = U (least-privileged supported mode)
         if (to != PrivilegeMode.Machine) s &= ~MPRV;
+        // With MPRV set, M-mode's data accesses were translated as MPP's mode, which this changes.
+        if ((_mstatus & MPRV) != 0) FlushTlb();
         _mstatus = s;
-        FlushTlb();
         var from = _priv;
         SetMode(to);
         target = _mepc;
@@ -166,8 +170,8 @@ public sealed partial class Hart
         s |= SPIE;
         s &= ~SPP;
         s &= ~MPRV; // the new mode is below M
+        if ((_mstatus & MPRV) != 0) FlushTlb(); // M-mode's MPRV translations are gone with it
         _mstatus = s;
-        FlushTlb();
         var from = _priv;
         SetMode(to);
         target = _sepc;

@@ -30,7 +30,8 @@ public sealed unsafe partial class Hart : IDisposable
         _timer = timer;
         _x = (ulong*)Unsafe.AsPointer(ref _xStore[0]);
         _f = (ulong*)Unsafe.AsPointer(ref _fStore[0]);
-        _tlb = (TlbEntry*)NativeMemory.AllocZeroed((nuint)(3 * TlbSize * sizeof(TlbEntry)));
+        _tlbBase = (TlbEntry*)NativeMemory.AllocZeroed((nuint)(TlbSets * 2 * TlbSize * sizeof(TlbEntry)));
+        SelectTlbSet(PrivilegeMode.Machine);
         _bus.Reservations.Register(hartId);
         Reset(0x1000);
     }
@@ -83,6 +84,7 @@ public sealed unsafe partial class Hart : IDisposable
         Array.Clear(_fStore);
         _pc = resetVector;
         _priv = PrivilegeMode.Machine;
+        SelectTlbSet(_priv);
         ResetCsrs();
         ResetTriggers();
         FlushTlb();
@@ -93,8 +95,8 @@ public sealed unsafe partial class Hart : IDisposable
     public void Dispose()
     {
         _wake.Dispose();
-        if (_tlb != null) NativeMemory.Free(_tlb);
-        _tlb = null;
+        if (_tlbBase != null) NativeMemory.Free(_tlbBase);
+        _tlbBase = _tlb = null;
         if (_heat != null) NativeMemory.Free(_heat);
         _heat = null;
     }
