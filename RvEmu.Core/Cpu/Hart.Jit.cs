@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using RvEmu.Core.Bus;
 using RvEmu.Core.Jit;
@@ -66,17 +67,32 @@ public sealed unsafe partial class Hart
         _jit.Request(region, codePage, pagePhys, (int)(target & PageMask));
     }
 
-    // ---- operations compiled code calls (static: no state, inlinable by the host JIT) ----
+    // ---- operations compiled code calls ----
+    // Not inlined into compiled regions: with JitRemuw inlined, one region of a random program (JitRandomLoopTests,
+    // seed 60) read a register local truncated to 32 bits in a later instruction (srl s4,s2,s2 after
+    // remuw s4,ra,s2): the host JIT's inlining into the DynamicMethod lost the upper half of s2. Calls cost a few
+    // nanoseconds on these (rare, slow) operations; the other ops are plain CIL and unaffected.
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static ulong JitMulh(ulong a, ulong b) => (ulong)Math.BigMul((long)a, (long)b, out _);
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static ulong JitMulhsu(ulong a, ulong b) => MulHsu(a, b);
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static ulong JitMulhu(ulong a, ulong b) => Math.BigMul(a, b, out _);
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static ulong JitDiv(ulong a, ulong b) => Div(a, b);
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static ulong JitDivu(ulong a, ulong b) => b == 0 ? ulong.MaxValue : a / b;
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static ulong JitRem(ulong a, ulong b) => Rem(a, b);
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static ulong JitRemu(ulong a, ulong b) => b == 0 ? a : a % b;
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static ulong JitDivw(ulong a, ulong b) => DivW(a, b);
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static ulong JitDivuw(ulong a, ulong b) => (uint)b == 0 ? ulong.MaxValue : (ulong)(int)((uint)a / (uint)b);
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static ulong JitRemw(ulong a, ulong b) => RemW(a, b);
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static ulong JitRemuw(ulong a, ulong b) => (uint)b == 0 ? (ulong)(int)a : (ulong)(int)((uint)a % (uint)b);
 }
