@@ -6,7 +6,7 @@ namespace RvEmu.Tests.Jit;
 [TestFixture, Category("Jit")]
 public sealed class JitLockstepTests
 {
-    private static readonly string[] BenchPrograms = { "bench/integer.elf", "bench/branchy.elf", "bench/memory.elf", "fpvectors/fpbench.elf", "bench/oscalls.elf" };
+    private static readonly string[] BenchPrograms = { "bench/integer.elf", "bench/branchy.elf", "bench/coremark.elf", "bench/calls.elf", "bench/memory.elf", "fpvectors/fpbench.elf", "bench/oscalls.elf" };
 
     [TestCaseSource(nameof(BenchPrograms))]
     public void BenchWorkload_SameStateAsInterpreter_AtEveryChunk(string program)

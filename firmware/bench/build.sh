@@ -7,7 +7,7 @@ CC=riscv64-unknown-elf-gcc
 CFLAGS="-march=rv64imac_zicsr -mabi=lp64 -mcmodel=medany -O2 -ffreestanding -fno-pic -g0"
 LDFLAGS="-nostdlib -nostartfiles -static -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-T,link.ld"
 $CC $CFLAGS -c -o start.o start.S
-for w in integer branchy memory oscalls; do
+for w in integer branchy memory oscalls coremark calls; do
     $CC $CFLAGS -c -o "$w.o" "$w.c"
     $CC $CFLAGS $LDFLAGS -o "$w.elf" start.o "$w.o"
     rm -f "$w.o"

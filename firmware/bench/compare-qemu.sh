@@ -12,7 +12,7 @@ dll="$root/RvEmu.Cli/bin/Release/net10.0/rvemu.dll"
 command -v qemu-system-riscv64 >/dev/null || { echo "compare-qemu: qemu-system-riscv64 is missing (apt-get install qemu-system-misc)" >&2; exit 1; }
 
 # name:elf:harts
-workloads="integer:firmware/bench/integer.elf:1 branchy:firmware/bench/branchy.elf:1 memory:firmware/bench/memory.elf:1
+workloads="integer:firmware/bench/integer.elf:1 branchy:firmware/bench/branchy.elf:1 coremark:firmware/bench/coremark.elf:1 calls:firmware/bench/calls.elf:1 memory:firmware/bench/memory.elf:1
 float:firmware/fpvectors/fpbench.elf:1 oscalls:firmware/bench/oscalls.elf:1 parallel:firmware/bench/parallel.elf:2"
 
 seconds() { # command...: wall seconds of one run (the guest must exit 0)
