@@ -433,19 +433,17 @@ internal static unsafe class JitCompiler
             il.Emit(OpCodes.Stfld, ChunkRetiredField);
         }
 
-        private void Binary(DecodedInsn d, OpCode op)
-        {
-            Get(d.Rs1);
-            Get(d.Rs2);
-            _il.Emit(op);
-            Set(d.Rd);
-        }
+        /// <summary>What an ALU result needs before it is a 64-bit register value.</summary>
+        private enum Result { Full, Flag, Word }
 
-        private void BinaryImm(DecodedInsn d, OpCode op)
+        /// <summary>rd = rs1 op (rs2 or imm): Flag turns a comparison's int32 0/1 into 0/1, Word sign-extends the low 32 bits.</summary>
+        private void Alu(DecodedInsn d, OpCode op, bool immediate, Result result = Result.Full)
         {
             Get(d.Rs1);
-            _il.Emit(OpCodes.Ldc_I8, d.Imm);
+            if (immediate) _il.Emit(OpCodes.Ldc_I8, d.Imm); else Get(d.Rs2);
             _il.Emit(op);
+            if (result == Result.Flag) _il.Emit(OpCodes.Conv_U8);
+            if (result == Result.Word) { _il.Emit(OpCodes.Conv_I4); _il.Emit(OpCodes.Conv_I8); }
             Set(d.Rd);
         }
 
@@ -470,25 +468,6 @@ internal static unsafe class JitCompiler
             _il.Emit(OpCodes.And);
             _il.Emit(op);
             if (word) _il.Emit(OpCodes.Conv_I8);
-            Set(d.Rd);
-        }
-
-        private void Compare(DecodedInsn d, OpCode op, bool immediate)
-        {
-            Get(d.Rs1);
-            if (immediate) _il.Emit(OpCodes.Ldc_I8, d.Imm); else Get(d.Rs2);
-            _il.Emit(op);
-            _il.Emit(OpCodes.Conv_U8);
-            Set(d.Rd);
-        }
-
-        private void Word(DecodedInsn d, OpCode op, bool immediate)
-        {
-            Get(d.Rs1);
-            if (immediate) _il.Emit(OpCodes.Ldc_I8, d.Imm); else Get(d.Rs2);
-            _il.Emit(op);
-            _il.Emit(OpCodes.Conv_I4);
-            _il.Emit(OpCodes.Conv_I8);
             Set(d.Rd);
         }
 
@@ -551,39 +530,39 @@ internal static unsafe class JitCompiler
                 case Op.Sw: Store(off, d, 4, OpCodes.Stind_I4); break;
                 case Op.Sd: Store(off, d, 8, OpCodes.Stind_I8); break;
 
-                case Op.Addi: BinaryImm(d, OpCodes.Add); break;
-                case Op.Slti: Compare(d, OpCodes.Clt, immediate: true); break;
-                case Op.Sltiu: Compare(d, OpCodes.Clt_Un, immediate: true); break;
-                case Op.Xori: BinaryImm(d, OpCodes.Xor); break;
-                case Op.Ori: BinaryImm(d, OpCodes.Or); break;
-                case Op.Andi: BinaryImm(d, OpCodes.And); break;
+                case Op.Addi: Alu(d, OpCodes.Add, immediate: true); break;
+                case Op.Slti: Alu(d, OpCodes.Clt, immediate: true, Result.Flag); break;
+                case Op.Sltiu: Alu(d, OpCodes.Clt_Un, immediate: true, Result.Flag); break;
+                case Op.Xori: Alu(d, OpCodes.Xor, immediate: true); break;
+                case Op.Ori: Alu(d, OpCodes.Or, immediate: true); break;
+                case Op.Andi: Alu(d, OpCodes.And, immediate: true); break;
                 case Op.Slli: ShiftImm(d, OpCodes.Shl, word: false); break;
                 case Op.Srli: ShiftImm(d, OpCodes.Shr_Un, word: false); break;
                 case Op.Srai: ShiftImm(d, OpCodes.Shr, word: false); break;
-                case Op.Add: Binary(d, OpCodes.Add); break;
-                case Op.Sub: Binary(d, OpCodes.Sub); break;
+                case Op.Add: Alu(d, OpCodes.Add, immediate: false); break;
+                case Op.Sub: Alu(d, OpCodes.Sub, immediate: false); break;
                 case Op.Sll: ShiftReg(d, OpCodes.Shl, word: false); break;
-                case Op.Slt: Compare(d, OpCodes.Clt, immediate: false); break;
-                case Op.Sltu: Compare(d, OpCodes.Clt_Un, immediate: false); break;
-                case Op.Xor: Binary(d, OpCodes.Xor); break;
+                case Op.Slt: Alu(d, OpCodes.Clt, immediate: false, Result.Flag); break;
+                case Op.Sltu: Alu(d, OpCodes.Clt_Un, immediate: false, Result.Flag); break;
+                case Op.Xor: Alu(d, OpCodes.Xor, immediate: false); break;
                 case Op.Srl: ShiftReg(d, OpCodes.Shr_Un, word: false); break;
                 case Op.Sra: ShiftReg(d, OpCodes.Shr, word: false); break;
-                case Op.Or: Binary(d, OpCodes.Or); break;
-                case Op.And: Binary(d, OpCodes.And); break;
-                case Op.Addiw: Word(d, OpCodes.Add, immediate: true); break;
+                case Op.Or: Alu(d, OpCodes.Or, immediate: false); break;
+                case Op.And: Alu(d, OpCodes.And, immediate: false); break;
+                case Op.Addiw: Alu(d, OpCodes.Add, immediate: true, Result.Word); break;
                 case Op.Slliw: ShiftImm(d, OpCodes.Shl, word: true); break;
                 // srliw: a 32-bit logical shift whose result is then sign-extended from bit 31 (spec 4.2.1).
                 case Op.Srliw: ShiftImm(d, OpCodes.Shr_Un, word: true); break;
                 case Op.Sraiw: ShiftImm(d, OpCodes.Shr, word: true); break;
-                case Op.Addw: Word(d, OpCodes.Add, immediate: false); break;
-                case Op.Subw: Word(d, OpCodes.Sub, immediate: false); break;
+                case Op.Addw: Alu(d, OpCodes.Add, immediate: false, Result.Word); break;
+                case Op.Subw: Alu(d, OpCodes.Sub, immediate: false, Result.Word); break;
                 case Op.Sllw: ShiftReg(d, OpCodes.Shl, word: true); break;
                 case Op.Srlw: ShiftReg(d, OpCodes.Shr_Un, word: true); break;
                 case Op.Sraw: ShiftReg(d, OpCodes.Shr, word: true); break;
 
                 case Op.Fence: il.Emit(OpCodes.Call, MemoryBarrier); break;
 
-                case Op.Mul: Binary(d, OpCodes.Mul); break;
+                case Op.Mul: Alu(d, OpCodes.Mul, immediate: false); break;
                 case Op.Mulh: CallBinary(d, nameof(Hart.JitMulh)); break;
                 case Op.Mulhsu: CallBinary(d, nameof(Hart.JitMulhsu)); break;
                 case Op.Mulhu: CallBinary(d, nameof(Hart.JitMulhu)); break;
@@ -591,7 +570,7 @@ internal static unsafe class JitCompiler
                 case Op.Divu: CallBinary(d, nameof(Hart.JitDivu)); break;
                 case Op.Rem: CallBinary(d, nameof(Hart.JitRem)); break;
                 case Op.Remu: CallBinary(d, nameof(Hart.JitRemu)); break;
-                case Op.Mulw: Word(d, OpCodes.Mul, immediate: false); break;
+                case Op.Mulw: Alu(d, OpCodes.Mul, immediate: false, Result.Word); break;
                 case Op.Divw: CallBinary(d, nameof(Hart.JitDivw)); break;
                 case Op.Divuw: CallBinary(d, nameof(Hart.JitDivuw)); break;
                 case Op.Remw: CallBinary(d, nameof(Hart.JitRemw)); break;
@@ -713,7 +692,7 @@ internal static unsafe class JitCompiler
                 }
                 il.Emit(OpCodes.Br, done);
                 il.MarkLabel(fault);
-                ExitPendingAt(off, d.Length, k);
+                ExitPending(off, d.Length, k);
             });
         }
 
@@ -741,7 +720,7 @@ internal static unsafe class JitCompiler
                 il.Emit(OpCodes.Brfalse, fault);
                 il.Emit(OpCodes.Br, done);
                 il.MarkLabel(fault);
-                ExitPendingAt(off, d.Length, k);
+                ExitPending(off, d.Length, k);
             });
         }
 
@@ -777,7 +756,7 @@ internal static unsafe class JitCompiler
             _outOfLine.Add(() =>
             {
                 il.MarkLabel(fault);
-                ExitPendingAt(off, d.Length, k);
+                ExitPending(off, d.Length, k);
             });
         }
 
@@ -788,7 +767,5 @@ internal static unsafe class JitCompiler
             PublishRetired();
             _k = saved;
         }
-
-        private void ExitPendingAt(int off, int length, int k) => ExitPending(off, length, k);
     }
 }
