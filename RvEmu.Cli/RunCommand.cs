@@ -28,7 +28,7 @@ internal static class RunCommand
         var gdbShort = new Option<bool>("-s") { Description = "Shorthand for --gdb tcp::1234 (as QEMU's -s)" };
         var waitForGdb = new Option<bool>("--wait-for-gdb", "-S") { Description = "Hold every hart at reset until GDB continues (as QEMU's -S)" };
         var jit = new Option<string>("--jit") { Description = "Compile hot guest code to host code (on), or interpret every instruction (off); the default is on unless RVEMU_JIT=off", HelpName = "on|off", DefaultValueFactory = _ => MachineOptions.DefaultJit ? "on" : "off" };
-        var jitThreshold = new Option<int?>("--jit-threshold") { Description = "Times a jump target is reached before it is compiled (default 5000)", HelpName = "N", CustomParser = Cli.Number<int>("--jit-threshold", "a number from 1 to 60000") };
+        var jitThreshold = new Option<int?>("--jit-threshold") { Description = "Times a jump target is reached before it is compiled (default 20000)", HelpName = "N", CustomParser = Cli.Number<int>("--jit-threshold", "a number from 1 to 60000") };
         var dumpDtb = new Option<string?>("--dump-dtb") { Description = "Write the generated device tree blob to FILE and exit (view it with: dtc -I dtb -O dts FILE)", HelpName = "FILE" };
 
         var trace = new TraceOptions();

@@ -58,11 +58,12 @@ public sealed class MachineOptions
     public int JitThreshold { get; set; } = DefaultJitThreshold;
 
     /// <summary>
-    /// Measured on Linux boot (firmware/linux/measure.py, 2 cores): at 50 and 500 the compiler thread competes with
-    /// the harts for so much code run once that boot took 1.8-2.1 s against 1.1 s interpreted; at 5000 boot is as
-    /// fast as the interpreter and md5sum of 16 MiB takes 0.28 s instead of 1.0 s. Benchmark loops are unaffected.
+    /// Measured on Linux boot (firmware/linux/measure.py, 2 cores, JIT off: 1.0 s to the prompt): at a threshold of
+    /// 50, 500 and 2000 the compiler thread competes with the harts over code that runs a few times (1.7-2.1 s);
+    /// at 5000 1.2-1.5 s, at 20000 1.0-1.2 s, with md5sum of 16 MiB at 0.24-0.33 s instead of 1.1 s either way.
+    /// The bench workloads run the same at 50 and at 20000 (their loops are hot at once).
     /// </summary>
-    public const int DefaultJitThreshold = 5000;
+    public const int DefaultJitThreshold = 20000;
 
     /// <summary>Compile on the hart's own thread, so compiled code is used from the moment it is asked for (tests).</summary>
     public bool JitSynchronous { get; set; }
