@@ -88,7 +88,7 @@ internal static class BenchCommand
             using (var s = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)!)
             using (var f = File.Create(path))
                 s.CopyTo(f);
-            using var machine = VirtMachine.Create(new MachineOptions { KernelPath = path, HartCount = harts, MaxInstructions = 10_000_000_000, Jit = jit });
+            using var machine = VirtMachine.Create(new MachineOptions { KernelPath = path, HartCount = harts, Timeout = TimeSpan.FromMinutes(2), Jit = jit });
             var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
             signals.Attach(machine);
             var result = machine.Run();

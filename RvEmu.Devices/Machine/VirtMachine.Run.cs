@@ -23,6 +23,9 @@ public sealed partial class VirtMachine
     /// <summary>Instructions a hart runs between looks at the machine: the bound on interrupt latency for a running hart.</summary>
     private const long ChunkSize = 8192;
 
+    /// <summary>How often a running hart thread offers its host core to others (see HartThread): 25 µs.</summary>
+    private static readonly long YieldInterval = Stopwatch.Frequency / 40_000;
+
     /// <summary>Longest a waiting thread sleeps before looking at the machine again (--timeout, stops).</summary>
     private static readonly TimeSpan MaxSleep = TimeSpan.FromMilliseconds(50);
 
@@ -130,14 +133,20 @@ public sealed partial class VirtMachine
         // hand-over costs a slice and a guest that rendezvouses 10^5 times seems to hang. Offering the
         // core after every chunk (sched_yield, well under a microsecond when nobody else is runnable:
         // ~1% of a chunk) bounds a hand-over by one chunk. A single hart has no one to wait for.
+        // The offer is made by time, once per YieldInterval (about what a chunk takes interpreted): compiled code
+        // runs a chunk in a few microseconds, and a sched_yield per chunk then cost a third of the time.
         bool yieldAfterChunk = Harts.Count > 1;
+        long lastYield = Stopwatch.GetTimestamp();
+        // Without --max-instructions there is no budget to share: no claims, no shared counters per chunk
+        // (two harts updating them every few microseconds fought over their cache line).
+        bool limited = _stepLimit != long.MaxValue;
         TraceLog.CurrentHart = hart.HartId; // device accesses from this thread are this hart's (trace)
         try
         {
             while (_outcome is null)
             {
                 if (_pauseRequested) { Park(); continue; }
-                long claim = ClaimSteps();
+                long claim = limited ? ClaimSteps() : ChunkSize;
                 if (claim == 0)
                 {
                     // The budget is spent by harts still running their claims; the last one ends the run.
@@ -145,10 +154,14 @@ public sealed partial class VirtMachine
                     continue;
                 }
                 long steps = hart.Run(claim);
-                AccountSteps(claim, steps);
+                if (limited) AccountSteps(claim, steps);
                 hart.UpdateSstc();
                 if (hart.WaitingForInterrupt) SleepInWfi(hart);
-                else if (yieldAfterChunk) Thread.Yield();
+                else if (yieldAfterChunk && Stopwatch.GetTimestamp() - lastYield >= YieldInterval)
+                {
+                    Thread.Yield();
+                    lastYield = Stopwatch.GetTimestamp();
+                }
             }
         }
         catch (Exception e)
