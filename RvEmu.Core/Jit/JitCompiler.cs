@@ -756,6 +756,13 @@ internal static unsafe class JitCompiler
             _outOfLine.Add(() =>
             {
                 il.MarkLabel(fault);
+                // An AMO, LR or SC on a device completes (rd written) and then ends the chunk: the local must
+                // not carry its older value back over the result. After a trap memory holds what was flushed.
+                if (d.Rd is > 0 and < 32)
+                {
+                    LoadGuestRegisterFromMemory(d.Rd);
+                    il.Emit(OpCodes.Stloc, _reg[d.Rd]!);
+                }
                 ExitPending(off, d.Length, k);
             });
         }

@@ -181,6 +181,24 @@ public sealed class JitHardCaseTests
     }
 
     [Test]
+    public void AmoOnADeviceThatEndsTheRun_KeepsItsResult_InCompiledCode()
+    {
+        // a4 is written in the loop, then an amoswap on the test finisher (which stops the machine and so ends
+        // the chunk) writes it again: the region must leave the AMO's result, not its own older copy.
+        var a = new Asm();
+        a.Li(A1, 300).Li(T0, 0x100000).Li(T1, 0x5555);
+        int loop = a.Here;
+        a.Addi_(A4, 0, 77);
+        a.Addi_(A1, A1, -1);
+        a.Bne(A1, 0, loop);
+        a.Word(R(1 << 2, T1, T0, 2, A4, 0x2f)); // amoswap.w a4, t1, (t0)
+        a.Jal(0, a.Here);
+        var (_, compiled, x) = Lockstep(Write(a));
+        Assert.That(x[A4], Is.Not.EqualTo(77UL), "a4 holds what the AMO read from the device");
+        Assert.That(compiled, Is.GreaterThan(500));
+    }
+
+    [Test]
     public void CodeWrittenByDma_ReplacesCompiledCode()
     {
         // A hot loop calls a one-instruction function at 0x800: "addi a0,a0,1; ret". Between two runs the
