@@ -198,6 +198,74 @@ public sealed class JitHardCaseTests
         Assert.That(compiled, Is.GreaterThan(500));
     }
 
+    /// <summary>
+    /// Cross-modifying code (Zifencei): hart 0 calls F from a compiled loop; hart 1 rewrites F ("addi a0,a0,1" to
+    /// "addi a0,a0,5") and raises a flag; hart 0 sees it, runs FENCE.I, and from then on must run the new F:
+    /// 100 more calls add 500. Under --icount (round-robin, deterministic), the run must also be identical with
+    /// the JIT on and off.
+    /// </summary>
+    [Test]
+    public void FenceIOnOneHart_AfterAnotherHartRewroteCompiledCode()
+    {
+        var a = new Asm();
+        const int F = 0x800;
+        a.Csrrs(T0, 0xf14, 0);                                      // mhartid
+        a.Li(S0, 0x08010000).Word(I(4, S0, 1, S0, 0x13));            // s0 = 0x80100000: flag1 at +0, flag2 at +8
+        int toHart1 = a.Here;
+        a.Word(0);                                                  // bne t0, zero, hart1 (patched)
+        a.Li(A0, 0).Li(A1, 0).Li(A2, 200);
+        int loop0 = a.Here;
+        a.Jal(Ra, F);
+        a.Addi_(A1, A1, 1);
+        int skip1 = a.Here + 4 * 3;
+        a.Bne(A1, A2, skip1);
+        a.Addi_(T1, 0, 1).Sd(T1, S0, 0);                            // flag1: F has run compiled for a while
+        Assert.That(a.Here, Is.EqualTo(skip1));
+        a.Ld(T2, S0, 8);
+        a.Beq(T2, 0, loop0);
+        a.FenceI();
+        a.Add_(A3, A0, 0);
+        a.Li(A4, 100);
+        int loop1 = a.Here;
+        a.Jal(Ra, F);
+        a.Addi_(A4, A4, -1);
+        a.Bne(A4, 0, loop1);
+        a.Word(R(0x20, A3, A0, 0, A5, 0x33));                       // sub a5, a0, a3
+        a.Exit(T0, T1);
+        int hart1 = a.Here;
+        a.Patch(toHart1, B(hart1 - toHart1, 0, T0, 1));
+        int wait = a.Here;
+        a.Ld(T2, S0, 0);
+        a.Beq(T2, 0, wait);
+        a.Li(T3, Addi(A0, A0, 5));
+        a.La(T4, F);
+        a.Sw(T3, T4, 0);
+        a.Word(0x0ff0000f);                                         // fence rw,rw
+        a.Addi_(T1, 0, 1).Sd(T1, S0, 8);                            // flag2
+        a.Jal(0, a.Here);
+        while (a.Here < F) a.Word(0x00000013);
+        a.Addi_(A0, A0, 1);
+        a.Word(I(0, Ra, 0, 0, 0x67));                               // ret
+        string path = Write(a);
+
+        (ulong Retired, ulong[] X, long Jit) Run(bool jit)
+        {
+            using var m = VirtMachine.Create(new MachineOptions
+            {
+                KernelPath = path, HartCount = 2, Deterministic = true, Jit = jit, JitThreshold = 2, JitSynchronous = true, MaxInstructions = 20_000_000,
+            });
+            var r = m.Run();
+            Assert.That(r.Reason, Is.EqualTo(ExitReason.GuestExit), r.Message);
+            return (r.InstructionsRetired, Enumerable.Range(0, 32).Select(i => m.Harts[0].GetX(i)).ToArray(), m.Harts.Sum(h => h.JitRetired));
+        }
+        var on = Run(true);
+        var off = Run(false);
+        Assert.That(on.X[A5], Is.EqualTo(500UL), "after FENCE.I hart 0 runs the new F");
+        Assert.That(on.Retired, Is.EqualTo(off.Retired));
+        Assert.That(on.X, Is.EqualTo(off.X));
+        Assert.That(on.Jit, Is.GreaterThan(1000), "the loops ran compiled");
+    }
+
     [Test]
     public void CodeWrittenByDma_ReplacesCompiledCode()
     {
