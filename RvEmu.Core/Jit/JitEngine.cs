@@ -31,7 +31,7 @@ public sealed class JitEngine : IDisposable
 
     private sealed record CompileRequest(MemoryRegion Memory, CodePage Page, ulong PagePhys, int Offset);
 
-    public JitEngine(int threshold = 50, bool synchronous = false, int maxRegions = 32768)
+    public JitEngine(int threshold, bool synchronous = false, int maxRegions = 32768)
     {
         if (threshold < 1 || threshold > 60000) throw new ArgumentOutOfRangeException(nameof(threshold), "threshold must be 1..60000");
         Threshold = (ushort)threshold;
