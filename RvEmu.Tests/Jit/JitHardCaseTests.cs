@@ -266,6 +266,83 @@ public sealed class JitHardCaseTests
         Assert.That(on.Jit, Is.GreaterThan(1000), "the loops ran compiled");
     }
 
+    /// <summary>
+    /// A page remapped under compiled code (Sv39): S-mode runs a hot loop at virtual 0x4000_0000, backed by
+    /// physical page A ("addi a0,a0,1"); after its ecall the M-mode handler points the PTE at page B
+    /// ("addi a0,a0,7"), runs SFENCE.VMA and returns to the same virtual address. The loop must now run B's code
+    /// (1000 + 7000), never A's compiled region, and the run must be identical with the JIT on and off.
+    /// </summary>
+    [Test]
+    public void PageRemappedUnderACompiledLoop_RunsTheNewPagesCode()
+    {
+        const int PageA = 0x2_0000, PageB = 0x2_1000;
+        var a = new Asm();
+        a.Jal(0, 0x100);
+        while (a.Here < 0x80) a.Word(0x00000013);
+        // M-mode handler at 0x80: the first ecall remaps, the second ends the run.
+        int handler = a.Here;
+        a.Addi_(S1, S1, 1);
+        a.Li(T0, 2);
+        int toDone = a.Here;
+        a.Word(0);                                                   // beq s1, t0, done (patched)
+        a.Li(T1, 0x2000844b);                                        // leaf: page B, V R X A
+        a.Li(T2, 0x08001200).Word(I(4, T2, 1, T2, 0x13));            // t2 = 0x80012000, the level-0 table
+        a.Sd(T1, T2, 0);
+        a.Word(0x12000073);                                          // sfence.vma
+        a.Li(A1, 1000);
+        a.Li(T0, 0x40000000).Csrrw(0, 0x341, T0);                    // mepc
+        a.Mret();
+        int done = a.Here;
+        a.Patch(toDone, B(done - toDone, T0, S1, 0));
+        a.Exit(T0, T1);
+        while (a.Here < 0x100) a.Word(0x00000013);
+        a.La(T0, handler).Csrrw(0, 0x305, T0);                       // mtvec
+        a.Li(T0, -1).Csrrw(0, 0x3b0, T0);                            // pmpaddr0: everything
+        a.Li(T0, 0x1f).Csrrw(0, 0x3a0, T0);                          // pmpcfg0: NAPOT, RWX
+        // Page tables: root 0x80010000 (gigapage at 0x80000000, and VA 0x40000000 -> level 1 -> level 0 -> A).
+        a.Li(T2, 0x08001000).Word(I(4, T2, 1, T2, 0x13));            // t2 = 0x80010000
+        a.Li(T1, 0x200000cf).Sd(T1, T2, 16);                         // root[2]: 0x80000000 gigapage, V R W X A D
+        a.Li(T1, 0x20004401).Sd(T1, T2, 8);                          // root[1] -> level 1 at 0x80011000
+        a.Li(T1, 0x20004801);
+        a.Li(T3, 0x08001100).Word(I(4, T3, 1, T3, 0x13)).Sd(T1, T3, 0); // level1[0] at 0x80011000 -> level 0 at 0x80012000
+        a.Li(T1, 0x2000804b);                                        // leaf: page A, V R X A
+        a.Li(T3, 0x08001200).Word(I(4, T3, 1, T3, 0x13)).Sd(T1, T3, 0); // level0[0] at 0x80012000
+        a.Li(T0, 8).Word(I(60, T0, 1, T0, 0x13)).Li(T1, 0x80010).Word(R(0, T1, T0, 6, T0, 0x33)); // satp = Sv39 | root
+        a.Csrrw(0, 0x180, T0);
+        a.Li(T0, 0x1800).Word(I(0x300, T0, 3, 0, 0x73));             // csrrc mstatus.MPP
+        a.Li(T0, 0x800).Csrrs(0, 0x300, T0);                         // MPP = S
+        a.Li(T0, 0x40000000).Csrrw(0, 0x341, T0);
+        a.Li(A0, 0).Li(A1, 1000).Li(S1, 0);
+        a.Mret();
+        foreach (var (page, k) in new[] { (PageA, 1), (PageB, 7) })
+        {
+            while (a.Here < page) a.Word(0x00000013);
+            int loop = a.Here;
+            a.Addi_(A0, A0, k);
+            a.Addi_(A1, A1, -1);
+            a.Bne(A1, 0, loop);
+            a.Word(0x00000073);                                      // ecall
+        }
+        string path = Write(a);
+
+        (ulong Retired, ulong[] X, long Jit) Run(bool jit)
+        {
+            using var m = VirtMachine.Create(new MachineOptions
+            {
+                KernelPath = path, Deterministic = true, Jit = jit, JitThreshold = 2, JitSynchronous = true, MaxInstructions = 1_000_000,
+            });
+            var r = m.Run();
+            Assert.That(r.Reason, Is.EqualTo(ExitReason.GuestExit), r.Message);
+            return (r.InstructionsRetired, Enumerable.Range(0, 32).Select(i => m.Harts[0].GetX(i)).ToArray(), m.Harts[0].JitRetired);
+        }
+        var on = Run(true);
+        var off = Run(false);
+        Assert.That(on.X[A0], Is.EqualTo(8000UL), "1000 iterations on page A, then 1000 on page B");
+        Assert.That(on.Retired, Is.EqualTo(off.Retired));
+        Assert.That(on.X, Is.EqualTo(off.X));
+        Assert.That(on.Jit, Is.GreaterThan(3000), "both loops ran compiled");
+    }
+
     [Test]
     public void CodeWrittenByDma_ReplacesCompiledCode()
     {
