@@ -14,7 +14,7 @@ internal static class BenchCommand
     {
         var workload = new Option<string[]>("--workload", "-w") { Description = "Workloads to run (default: all)", HelpName = "NAME", AllowMultipleArgumentsPerToken = true };
         var repeat = new Option<int>("--repeat", "-r") { Description = "Runs per workload; the best is reported", HelpName = "N", DefaultValueFactory = _ => 3, CustomParser = r => Cli.Number<int>("--repeat", "a whole number")(r) ?? 0 };
-        var jit = new Option<string>("--jit") { Description = "Run with the JIT (on) or the interpreter alone (off)", HelpName = "on|off", DefaultValueFactory = _ => MachineOptions.DefaultJit ? "on" : "off" };
+        var jit = Cli.JitOption("Run with the JIT (on) or the interpreter alone (off)");
         var cmd = new Command("bench", "Measure emulation speed in guest MIPS on bundled workloads") { workload, repeat, jit };
         cmd.SetAction(p =>
         {
@@ -22,12 +22,7 @@ internal static class BenchCommand
             var names = p.GetValue(workload) is { Length: > 0 } w ? w : all.Keys.ToArray();
             int runs = p.GetValue(repeat);
             if (runs < 1) throw new UsageException("--repeat: must be at least 1");
-            bool jitOn = p.GetValue(jit) switch
-            {
-                "on" => true,
-                "off" => false,
-                var other => throw new UsageException($"--jit: '{other}' is not on or off"),
-            };
+            bool jitOn = Cli.IsOn(p.GetValue(jit)!);
             // Check every name before printing anything, so a typo leaves stdout empty.
             if (names.FirstOrDefault(n => !all.ContainsKey(n)) is { } unknown)
                 throw new UsageException($"--workload: unknown workload '{unknown}' (known: {string.Join(", ", all.Keys)})");

@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Numerics;
 using RvEmu.Core.Loader;
+using RvEmu.Devices.Machine;
 
 namespace RvEmu.Cli;
 
@@ -11,6 +12,20 @@ internal static class Cli
 {
     public const int UsageError = 2;
     public const int InternalError = 3;
+
+    /// <summary>--jit on|off, defaulting to on unless RVEMU_JIT=off (MachineOptions.DefaultJit).</summary>
+    public static Option<string> JitOption(string description) => new("--jit")
+    {
+        Description = description, HelpName = "on|off", DefaultValueFactory = _ => MachineOptions.DefaultJit ? "on" : "off",
+    };
+
+    /// <summary>The value of --jit as a bool; anything but on or off is a usage error.</summary>
+    public static bool IsOn(string value) => value switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => throw new UsageException($"--jit: '{value}' is not on or off"),
+    };
 
     public static int Invoke(RootCommand root, string[] args)
     {

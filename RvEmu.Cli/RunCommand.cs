@@ -27,7 +27,7 @@ internal static class RunCommand
         var gdb = new Option<string?>("--gdb") { Description = "Wait for a GDB connection (gdb-multiarch: target remote :1234) on tcp::PORT, PORT or tcp:HOST:PORT (localhost unless a host is given)", HelpName = "SPEC" };
         var gdbShort = new Option<bool>("-s") { Description = "Shorthand for --gdb tcp::1234 (as QEMU's -s)" };
         var waitForGdb = new Option<bool>("--wait-for-gdb", "-S") { Description = "Hold every hart at reset until GDB continues (as QEMU's -S)" };
-        var jit = new Option<string>("--jit") { Description = "Compile hot guest code to host code (on), or interpret every instruction (off); the default is on unless RVEMU_JIT=off", HelpName = "on|off", DefaultValueFactory = _ => MachineOptions.DefaultJit ? "on" : "off" };
+        var jit = Cli.JitOption("Compile hot guest code to host code (on), or interpret every instruction (off); the default is on unless RVEMU_JIT=off");
         var jitThreshold = new Option<int?>("--jit-threshold") { Description = "Times a jump target is reached before it is compiled (default 20000)", HelpName = "N", CustomParser = Cli.Number<int>("--jit-threshold", "a number from 1 to 60000") };
         var dumpDtb = new Option<string?>("--dump-dtb") { Description = "Write the generated device tree blob to FILE and exit (view it with: dtc -I dtb -O dts FILE)", HelpName = "FILE" };
 
@@ -48,12 +48,7 @@ internal static class RunCommand
             if (harts is < 1 or > MaxSmp)
                 throw new UsageException($"--smp: '{harts}' is not a number of harts from 1 to {MaxSmp}");
             string biosValue = p.GetValue(bios)!;
-            bool jitOn = p.GetValue(jit) switch
-            {
-                "on" => true,
-                "off" => false,
-                var other => throw new UsageException($"--jit: '{other}' is not on or off"),
-            };
+            bool jitOn = Cli.IsOn(p.GetValue(jit)!);
             int threshold = p.GetValue(jitThreshold) ?? MachineOptions.DefaultJitThreshold;
             if (threshold is < 1 or > 60000) throw new UsageException($"--jit-threshold: '{threshold}' is not a number from 1 to 60000");
             var options = new MachineOptions

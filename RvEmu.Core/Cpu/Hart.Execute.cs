@@ -209,18 +209,18 @@ public sealed unsafe partial class Hart
 
                 // ---- M (spec 7.1-7.2: division by zero and overflow do not trap) ----
                 case Op.Mul: x[d.Rd] = x[d.Rs1] * x[d.Rs2]; break;
-                case Op.Mulh: x[d.Rd] = (ulong)Math.BigMul((long)x[d.Rs1], (long)x[d.Rs2], out _); break;
+                case Op.Mulh: x[d.Rd] = MulH(x[d.Rs1], x[d.Rs2]); break;
                 case Op.Mulhsu: x[d.Rd] = MulHsu(x[d.Rs1], x[d.Rs2]); break;
-                case Op.Mulhu: x[d.Rd] = Math.BigMul(x[d.Rs1], x[d.Rs2], out _); break;
+                case Op.Mulhu: x[d.Rd] = MulHu(x[d.Rs1], x[d.Rs2]); break;
                 case Op.Div: x[d.Rd] = Div(x[d.Rs1], x[d.Rs2]); break;
-                case Op.Divu: x[d.Rd] = x[d.Rs2] == 0 ? ulong.MaxValue : x[d.Rs1] / x[d.Rs2]; break;
+                case Op.Divu: x[d.Rd] = DivU(x[d.Rs1], x[d.Rs2]); break;
                 case Op.Rem: x[d.Rd] = Rem(x[d.Rs1], x[d.Rs2]); break;
-                case Op.Remu: x[d.Rd] = x[d.Rs2] == 0 ? x[d.Rs1] : x[d.Rs1] % x[d.Rs2]; break;
+                case Op.Remu: x[d.Rd] = RemU(x[d.Rs1], x[d.Rs2]); break;
                 case Op.Mulw: x[d.Rd] = (ulong)(int)(x[d.Rs1] * x[d.Rs2]); break;
                 case Op.Divw: x[d.Rd] = DivW(x[d.Rs1], x[d.Rs2]); break;
-                case Op.Divuw: x[d.Rd] = (uint)x[d.Rs2] == 0 ? ulong.MaxValue : (ulong)(int)((uint)x[d.Rs1] / (uint)x[d.Rs2]); break;
+                case Op.Divuw: x[d.Rd] = DivUW(x[d.Rs1], x[d.Rs2]); break;
                 case Op.Remw: x[d.Rd] = RemW(x[d.Rs1], x[d.Rs2]); break;
-                case Op.Remuw: x[d.Rd] = (uint)x[d.Rs2] == 0 ? (ulong)(int)x[d.Rs1] : (ulong)(int)((uint)x[d.Rs1] % (uint)x[d.Rs2]); break;
+                case Op.Remuw: x[d.Rd] = RemUW(x[d.Rs1], x[d.Rs2]); break;
 
                 // ---- A ----
                 case >= Op.LrW and <= Op.AmomaxuD:
@@ -286,6 +286,14 @@ public sealed unsafe partial class Hart
         _chunkRetired = 0;
         return steps;
     }
+
+    // M-extension results (spec 7.1-7.2), one definition for the interpreter and the JIT (Hart.Jit.cs).
+    private static ulong MulH(ulong a, ulong b) => (ulong)Math.BigMul((long)a, (long)b, out _);
+    private static ulong MulHu(ulong a, ulong b) => Math.BigMul(a, b, out _);
+    private static ulong DivU(ulong a, ulong b) => b == 0 ? ulong.MaxValue : a / b;
+    private static ulong RemU(ulong a, ulong b) => b == 0 ? a : a % b;
+    private static ulong DivUW(ulong a, ulong b) => (uint)b == 0 ? ulong.MaxValue : (ulong)(int)((uint)a / (uint)b);
+    private static ulong RemUW(ulong a, ulong b) => (uint)b == 0 ? (ulong)(int)a : (ulong)(int)((uint)a % (uint)b);
 
     private static ulong MulHsu(ulong a, ulong b)
     {

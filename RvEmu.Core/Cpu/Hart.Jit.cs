@@ -74,25 +74,25 @@ public sealed unsafe partial class Hart
     // nanoseconds on these (rare, slow) operations; the other ops are plain CIL and unaffected.
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static ulong JitMulh(ulong a, ulong b) => (ulong)Math.BigMul((long)a, (long)b, out _);
+    internal static ulong JitMulh(ulong a, ulong b) => MulH(a, b);
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static ulong JitMulhsu(ulong a, ulong b) => MulHsu(a, b);
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static ulong JitMulhu(ulong a, ulong b) => Math.BigMul(a, b, out _);
+    internal static ulong JitMulhu(ulong a, ulong b) => MulHu(a, b);
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static ulong JitDiv(ulong a, ulong b) => Div(a, b);
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static ulong JitDivu(ulong a, ulong b) => b == 0 ? ulong.MaxValue : a / b;
+    internal static ulong JitDivu(ulong a, ulong b) => DivU(a, b);
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static ulong JitRem(ulong a, ulong b) => Rem(a, b);
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static ulong JitRemu(ulong a, ulong b) => b == 0 ? a : a % b;
+    internal static ulong JitRemu(ulong a, ulong b) => RemU(a, b);
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static ulong JitDivw(ulong a, ulong b) => DivW(a, b);
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static ulong JitDivuw(ulong a, ulong b) => (uint)b == 0 ? ulong.MaxValue : (ulong)(int)((uint)a / (uint)b);
+    internal static ulong JitDivuw(ulong a, ulong b) => DivUW(a, b);
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static ulong JitRemw(ulong a, ulong b) => RemW(a, b);
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static ulong JitRemuw(ulong a, ulong b) => (uint)b == 0 ? (ulong)(int)a : (ulong)(int)((uint)a % (uint)b);
+    internal static ulong JitRemuw(ulong a, ulong b) => RemUW(a, b);
 }

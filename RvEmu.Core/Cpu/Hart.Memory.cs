@@ -21,7 +21,9 @@ public sealed unsafe partial class Hart
         public long Addend;
     }
 
-    private const int TlbSize = 256;
+    internal const int TlbSize = 256;
+    /// <summary>log2(sizeof(TlbEntry)): compiled code (RvEmu.Core.Jit) indexes the table itself.</summary>
+    internal const int TlbEntryShift = 4;
     private const ulong TlbIndexMask = TlbSize - 1;
     private const ulong PageMask = 0xfff;
 

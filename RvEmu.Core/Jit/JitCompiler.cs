@@ -38,8 +38,8 @@ internal static unsafe class JitCompiler
     private static readonly MethodInfo ExecuteAtomic = Method("ExecuteAtomic");
     private static readonly MethodInfo MemoryBarrier = typeof(Interlocked).GetMethod(nameof(Interlocked.MemoryBarrier))!;
 
-    /// <summary>TLB entries are 16 bytes (tag, addend); the store TLB follows the 256 load entries.</summary>
-    private const int TlbEntryShift = 4, TlbEntries = 256, StoreTlbOffset = TlbEntries << TlbEntryShift;
+    /// <summary>The hart's TLB set: load entries (tag, addend), then as many store entries.</summary>
+    private const int TlbEntryShift = Hart.TlbEntryShift, TlbEntries = Hart.TlbSize, StoreTlbOffset = TlbEntries << TlbEntryShift;
 
     private static FieldInfo Field(string name) =>
         typeof(Hart).GetField(name, BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)

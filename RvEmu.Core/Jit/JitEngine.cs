@@ -61,12 +61,19 @@ public sealed class JitEngine : IDisposable
     /// <summary>A hart asks for a region starting at <paramref name="offset"/> in a page; once per page lifetime per offset.</summary>
     internal void Request(MemoryRegion memory, CodePage page, ulong pagePhys, int offset)
     {
-        int slot = offset >> 1;
-        ulong bit = 1UL << (slot & 63);
-        if ((Interlocked.Or(ref page.Requested[slot >> 6], bit) & bit) != 0) return;
+        ref ulong word = ref RequestedWord(page, offset, out ulong bit);
+        if ((Interlocked.Or(ref word, bit) & bit) != 0) return;
         var request = new CompileRequest(memory, page, pagePhys, offset);
         if (Synchronous) Compile(request);
-        else if (!_queue.TryAdd(request)) Interlocked.And(ref page.Requested[slot >> 6], ~bit); // full: ask again later
+        else if (!_queue.TryAdd(request)) Interlocked.And(ref word, ~bit); // full: ask again later
+    }
+
+    /// <summary>The word and bit of <see cref="CodePage.Requested"/> for the slot at page offset <paramref name="offset"/>.</summary>
+    private static ref ulong RequestedWord(CodePage page, int offset, out ulong bit)
+    {
+        int slot = offset >> 1;
+        bit = 1UL << (slot & 63);
+        return ref page.Requested[slot >> 6];
     }
 
     private void CompileLoop()
@@ -89,8 +96,8 @@ public sealed class JitEngine : IDisposable
         if (op == Op.Undecoded)
         {
             // Not run yet (the heat counters are hashed, so a target can look hot early): allow a later request.
-            int s = r.Offset >> 1;
-            Interlocked.And(ref r.Page.Requested[s >> 6], ~(1UL << (s & 63)));
+            ref ulong word = ref RequestedWord(r.Page, r.Offset, out ulong bit);
+            Interlocked.And(ref word, ~bit);
             Interlocked.Increment(ref _regionsRefused);
             return;
         }

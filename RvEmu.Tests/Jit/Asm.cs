@@ -10,7 +10,6 @@ internal sealed class Asm
 
     public const ulong Base = 0x8000_0000;
     public int Here => _words.Count * 4;
-    public ulong Address(int offset) => Base + (ulong)offset;
     public byte[] Bytes() => _words.SelectMany(BitConverter.GetBytes).ToArray();
 
     public Asm Word(uint w) { _words.Add(w); return this; }
@@ -59,7 +58,6 @@ internal sealed class Asm
     public Asm Addi_(int rd, int rs1, int imm) => Word(Addi(rd, rs1, imm));
     public Asm Add_(int rd, int rs1, int rs2) => Word(Add(rd, rs1, rs2));
     public Asm Ld(int rd, int rs1, int imm) => Word(I(imm, rs1, 3, rd, 0x03));
-    public Asm Lw(int rd, int rs1, int imm) => Word(I(imm, rs1, 2, rd, 0x03));
     public Asm Sd(int rs2, int rs1, int imm) => Word(S(imm, rs2, rs1, 3, 0x23));
     public Asm Sw(int rs2, int rs1, int imm) => Word(S(imm, rs2, rs1, 2, 0x23));
     public Asm Bne(int rs1, int rs2, int target) => Word(B(target - Here, rs2, rs1, 1));
@@ -69,7 +67,6 @@ internal sealed class Asm
     public Asm Csrrw(int rd, int csr, int rs1) => Word(I(csr, rs1, 1, rd, 0x73));
     public Asm Csrrs(int rd, int csr, int rs1) => Word(I(csr, rs1, 2, rd, 0x73));
     public Asm Mret() => Word(0x30200073);
-    public Asm Wfi() => Word(0x10500073);
     public Asm FenceI() => Word(0x0000100f);
     public Asm AmoaddW(int rd, int rs2, int rs1) => Word(R(0, rs2, rs1, 2, rd, 0x2f));
 
@@ -83,5 +80,5 @@ internal sealed class Asm
         return this;
     }
 
-    public const int Zero = 0, Ra = 1, Sp = 2, T0 = 5, T1 = 6, T2 = 7, S0 = 8, S1 = 9, A0 = 10, A1 = 11, A2 = 12, A3 = 13, A4 = 14, A5 = 15, T3 = 28, T4 = 29;
+    public const int Ra = 1, T0 = 5, T1 = 6, T2 = 7, S0 = 8, S1 = 9, A0 = 10, A1 = 11, A2 = 12, A3 = 13, A4 = 14, A5 = 15, T3 = 28, T4 = 29;
 }

@@ -37,7 +37,7 @@ public sealed class JitHardCaseTests
     /// A trap handler at offset 0x400: counts in s0, skips the faulting instruction (all are 4 bytes), returns.
     /// The program's start jumps over it.
     /// </summary>
-    private static Asm WithSkippingHandler(out int bodyStart)
+    private static Asm WithSkippingHandler()
     {
         var a = new Asm();
         a.Jal(0, 0x440);
@@ -50,8 +50,17 @@ public sealed class JitHardCaseTests
         while (a.Here < 0x440) a.Word(0x00000013);
         a.La(T0, 0x400);
         a.Csrrw(0, 0x305, T0);   // mtvec
-        bodyStart = a.Here;
         return a;
+    }
+
+    /// <summary>The program on a whole machine under --icount, JIT on then off; both must end with the guest's exit.</summary>
+    private static (JitLockstep.WholeRun On, JitLockstep.WholeRun Off) RunBothWays(string path, ulong maxInstructions, int harts = 1, (ulong, int) memory = default)
+    {
+        var on = JitLockstep.RunWhole(path, true, maxInstructions, harts, memory);
+        var off = JitLockstep.RunWhole(path, false, maxInstructions, harts, memory);
+        Assert.That(on.Result.Reason, Is.EqualTo(ExitReason.GuestExit), on.Result.Message);
+        Assert.That(off.Result.Reason, Is.EqualTo(ExitReason.GuestExit), off.Result.Message);
+        return (on, off);
     }
 
     [TestCase(false)]
@@ -88,7 +97,7 @@ public sealed class JitHardCaseTests
     [Test]
     public void LoadFaultInTheMiddleOfACompiledBlock_IsPrecise()
     {
-        var a = WithSkippingHandler(out _);
+        var a = WithSkippingHandler();
         a.Li(A1, 2000).Li(T1, 0x10).Li(S0, 0);
         int loop = a.Here;
         a.Addi_(A3, A3, 1);
@@ -108,7 +117,7 @@ public sealed class JitHardCaseTests
     [Test]
     public void MisalignedAmoAndIllegalInstruction_InAHotLoop_TrapAsInTheInterpreter()
     {
-        var a = WithSkippingHandler(out _);
+        var a = WithSkippingHandler();
         a.Li(A1, 1500).Li(S0, 0).Li(A5, 1);
         a.Li(T1, 0x08010000).Word(I(4, T1, 1, T1, 0x13)).Addi_(T1, T1, 2); // 0x80100002: RAM, a 4-byte AMO 2-aligned: cause 6
         int loop = a.Here;
@@ -163,21 +172,12 @@ public sealed class JitHardCaseTests
         a.Exit(T0, T1);
         string path = Write(a);
 
-        (ulong Retired, ulong[] X, byte[] Log, long Jit) Run(bool jit)
-        {
-            using var m = VirtMachine.Create(new MachineOptions { KernelPath = path, Deterministic = true, Jit = jit, JitThreshold = 2, JitSynchronous = true, MaxInstructions = 50_000_000 });
-            var r = m.Run();
-            Assert.That(r.Reason, Is.EqualTo(ExitReason.GuestExit), r.Message);
-            var log = m.Ram.AsSpan(0x8010_0000, 40 * 8).ToArray();
-            return (r.InstructionsRetired, Enumerable.Range(0, 32).Select(i => m.Harts[0].GetX(i)).ToArray(), log, m.Harts[0].JitRetired);
-        }
-        var on = Run(true);
-        var off = Run(false);
-        Assert.That(on.Retired, Is.EqualTo(off.Retired), "instructions retired");
-        Assert.That(on.Log, Is.EqualTo(off.Log), "minstret at each interrupt");
+        var (on, off) = RunBothWays(path, 50_000_000, memory: (0x8010_0000, 40 * 8));
+        Assert.That(on.Result.InstructionsRetired, Is.EqualTo(off.Result.InstructionsRetired), "instructions retired");
+        Assert.That(on.Memory, Is.EqualTo(off.Memory), "minstret at each interrupt");
         Assert.That(on.X, Is.EqualTo(off.X), "registers at the end");
         Assert.That(on.X[S0], Is.EqualTo(40UL));
-        Assert.That(on.Jit, Is.GreaterThan((long)on.Retired / 2), "the spin loop ran compiled");
+        Assert.That(on.Compiled, Is.GreaterThan((long)on.Result.InstructionsRetired / 2), "the spin loop ran compiled");
     }
 
     [Test]
@@ -248,22 +248,11 @@ public sealed class JitHardCaseTests
         a.Word(I(0, Ra, 0, 0, 0x67));                               // ret
         string path = Write(a);
 
-        (ulong Retired, ulong[] X, long Jit) Run(bool jit)
-        {
-            using var m = VirtMachine.Create(new MachineOptions
-            {
-                KernelPath = path, HartCount = 2, Deterministic = true, Jit = jit, JitThreshold = 2, JitSynchronous = true, MaxInstructions = 20_000_000,
-            });
-            var r = m.Run();
-            Assert.That(r.Reason, Is.EqualTo(ExitReason.GuestExit), r.Message);
-            return (r.InstructionsRetired, Enumerable.Range(0, 32).Select(i => m.Harts[0].GetX(i)).ToArray(), m.Harts.Sum(h => h.JitRetired));
-        }
-        var on = Run(true);
-        var off = Run(false);
+        var (on, off) = RunBothWays(path, 20_000_000, harts: 2);
         Assert.That(on.X[A5], Is.EqualTo(500UL), "after FENCE.I hart 0 runs the new F");
-        Assert.That(on.Retired, Is.EqualTo(off.Retired));
+        Assert.That(on.Result.InstructionsRetired, Is.EqualTo(off.Result.InstructionsRetired));
         Assert.That(on.X, Is.EqualTo(off.X));
-        Assert.That(on.Jit, Is.GreaterThan(1000), "the loops ran compiled");
+        Assert.That(on.Compiled, Is.GreaterThan(1000), "the loops ran compiled");
     }
 
     /// <summary>
@@ -325,22 +314,11 @@ public sealed class JitHardCaseTests
         }
         string path = Write(a);
 
-        (ulong Retired, ulong[] X, long Jit) Run(bool jit)
-        {
-            using var m = VirtMachine.Create(new MachineOptions
-            {
-                KernelPath = path, Deterministic = true, Jit = jit, JitThreshold = 2, JitSynchronous = true, MaxInstructions = 1_000_000,
-            });
-            var r = m.Run();
-            Assert.That(r.Reason, Is.EqualTo(ExitReason.GuestExit), r.Message);
-            return (r.InstructionsRetired, Enumerable.Range(0, 32).Select(i => m.Harts[0].GetX(i)).ToArray(), m.Harts[0].JitRetired);
-        }
-        var on = Run(true);
-        var off = Run(false);
+        var (on, off) = RunBothWays(path, 1_000_000);
         Assert.That(on.X[A0], Is.EqualTo(8000UL), "1000 iterations on page A, then 1000 on page B");
-        Assert.That(on.Retired, Is.EqualTo(off.Retired));
+        Assert.That(on.Result.InstructionsRetired, Is.EqualTo(off.Result.InstructionsRetired));
         Assert.That(on.X, Is.EqualTo(off.X));
-        Assert.That(on.Jit, Is.GreaterThan(3000), "both loops ran compiled");
+        Assert.That(on.Compiled, Is.GreaterThan(3000), "both loops ran compiled");
     }
 
     [Test]

@@ -57,6 +57,26 @@ internal static class JitLockstep
         return (b.InstructionsRetired, a.JitRetired, Enumerable.Range(0, 32).Select(i => b.GetX(i)).ToArray());
     }
 
+    /// <summary>A whole-machine run (devices, interrupts, --icount) and what the tests look at afterwards.</summary>
+    public sealed record WholeRun(RunResult Result, ulong[] X, long Compiled, byte[] Memory);
+
+    /// <summary>
+    /// Run <paramref name="kernel"/> on a whole machine under --icount with the JIT on (compiling synchronously at a
+    /// threshold of 2) or off. X is hart 0's registers at the end, Compiled what all harts retired in compiled code,
+    /// Memory the bytes of RAM at <paramref name="memory"/> (none by default).
+    /// </summary>
+    public static WholeRun RunWhole(string kernel, bool jit, ulong maxInstructions, int harts = 1, (ulong Address, int Length) memory = default)
+    {
+        using var m = VirtMachine.Create(new MachineOptions
+        {
+            KernelPath = kernel, HartCount = harts, Deterministic = true, MaxInstructions = maxInstructions,
+            Jit = jit, JitThreshold = 2, JitSynchronous = true,
+        });
+        var r = m.Run();
+        var bytes = memory.Length > 0 ? m.Ram.AsSpan(memory.Address, memory.Length).ToArray() : Array.Empty<byte>();
+        return new WholeRun(r, Enumerable.Range(0, 32).Select(i => m.Harts[0].GetX(i)).ToArray(), m.Harts.Sum(h => h.JitRetired), bytes);
+    }
+
     private static string Describe(Hart h) => $"pc 0x{h.Pc:x} ({h.Mode}, {h.InstructionsRetired} retired)";
 
     public static List<string> Diff(Hart a, Hart b)

@@ -35,21 +35,13 @@ public sealed class JitIcountTests
     [TestCaseSource(nameof(Programs))]
     public void ConformanceProgram_RunsIdentically_WithJitOnAndOff(string elf)
     {
-        (RvEmu.Devices.Machine.RunResult Result, ulong[] X, long Jit) Run(bool jit)
-        {
-            using var m = RvEmu.Devices.Machine.VirtMachine.Create(new RvEmu.Devices.Machine.MachineOptions
-            {
-                KernelPath = elf, Deterministic = true, MaxInstructions = 2_000_000, Jit = jit, JitThreshold = 2, JitSynchronous = true,
-            });
-            var r = m.Run();
-            return (r, Enumerable.Range(0, 32).Select(i => m.Harts[0].GetX(i)).ToArray(), m.Harts.Sum(h => h.JitRetired));
-        }
+        JitLockstep.WholeRun Run(bool jit) => JitLockstep.RunWhole(elf, jit, 2_000_000);
         var on = Run(true);
         var off = Run(false);
         Assert.That(on.Result.ExitCode, Is.EqualTo(0), on.Result.Message);
         Assert.That((on.Result.Reason, on.Result.ExitCode, on.Result.InstructionsRetired), Is.EqualTo((off.Result.Reason, off.Result.ExitCode, off.Result.InstructionsRetired)));
         Assert.That(on.X, Is.EqualTo(off.X));
-        TestContext.Out.WriteLine($"{on.Result.InstructionsRetired} retired, {on.Jit} compiled");
+        TestContext.Out.WriteLine($"{on.Result.InstructionsRetired} retired, {on.Compiled} compiled");
     }
 }
 
