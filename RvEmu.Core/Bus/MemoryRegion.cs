@@ -50,8 +50,14 @@ public sealed unsafe class MemoryRegion : IDisposable
         var current = Volatile.Read(ref _decodeCache[page]);
         if (current is not null) return current;
         // Two harts entering a new page at once must share one CodePage, or one's compiled regions are lost.
+        Interlocked.Increment(ref _codePagesCreated);
         return Interlocked.CompareExchange(ref _decodeCache[page], new CodePage(), null) ?? _decodeCache[page]!;
     }
+
+    private long _codePagesCreated;
+
+    /// <summary>How many decode caches of pages were created (statistics: a page is created again after its code changed).</summary>
+    public long CodePagesCreated => Interlocked.Read(ref _codePagesCreated);
 
     /// <summary>The live decode cache of the page holding <paramref name="address"/>, or null (the JIT checks its work is not stale).</summary>
     public CodePage? CurrentCodePage(ulong address) => Volatile.Read(ref _decodeCache[(address - Base) >> PageShift]);

@@ -23,6 +23,29 @@ public sealed class PhysicalBus : IGuestMemory
     /// <summary>The LR/SC reservations of the harts on this bus; DMA writes break them.</summary>
     public ReservationTable Reservations { get; } = new();
 
+    /// <summary>The harts whose store TLBs must forget a page that becomes code (see <see cref="PageBecameCode"/>).</summary>
+    private Cpu.Hart[] _harts = Array.Empty<Cpu.Hart>();
+
+    internal void AttachHart(Cpu.Hart hart)
+    {
+        lock (DeviceLock) _harts = _harts.Append(hart).ToArray();
+    }
+
+    internal void DetachHart(Cpu.Hart hart)
+    {
+        lock (DeviceLock) _harts = _harts.Where(h => h != hart).ToArray();
+    }
+
+    /// <summary>
+    /// The host page <paramref name="hostPage"/> of RAM now holds decoded code: no hart may keep writing it on
+    /// its store-TLB fast path, so that every store reaches the slow path, which invalidates the code (QEMU
+    /// write-protects a page in every vCPU's TLB when it translates code from it: tlb_protect_code).
+    /// </summary>
+    internal void PageBecameCode(nint hostPage)
+    {
+        foreach (var hart in Volatile.Read(ref _harts)) hart.ForgetStoresTo(hostPage);
+    }
+
     private readonly record struct Mapping(ulong Base, ulong Size, IMmioDevice Device);
 
     private MemoryRegion[] _memory = Array.Empty<MemoryRegion>();
@@ -52,6 +75,14 @@ public sealed class PhysicalBus : IGuestMemory
             if (@base < r.Base + r.Size && r.Base < @base + size) throw new ArgumentException($"{name} overlaps {r.Name}");
         foreach (var m in _devices)
             if (@base < m.Base + m.Size && m.Base < @base + size) throw new ArgumentException($"{name} overlaps {m.Device.Name}");
+    }
+
+    /// <summary>The memory region whose host memory holds <paramref name="host"/>, or null.</summary>
+    public unsafe MemoryRegion? FindMemoryHosting(byte* host)
+    {
+        foreach (var r in _memory)
+            if ((ulong)(host - r.Host) < r.Size) return r;
+        return null;
     }
 
     /// <summary>The memory region containing <paramref name="address"/>, or null.</summary>

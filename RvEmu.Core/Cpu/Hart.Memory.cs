@@ -32,12 +32,19 @@ public sealed unsafe partial class Hart
     // mode-dependent beyond the mode itself (satp, SUM, MXR, MPRV and MPP, PMP) flushes every set when it
     // changes; sfence.vma flushes every set too.
     private const int TlbSets = 3;
-    /// <summary>All sets: per mode, TlbSize load entries then TlbSize store entries.</summary>
+    /// <summary>Entries per set: TlbSize load entries, TlbSize store entries, TlbSize code-page store entries.</summary>
+    private const int TlbSetStride = 3 * TlbSize;
+    /// <summary>All sets, one per mode (see TlbSetStride).</summary>
     private TlbEntry* _tlbBase;
     /// <summary>The current mode's set.</summary>
     private TlbEntry* _tlb;
     private TlbEntry* LoadTlb => _tlb;
     private TlbEntry* StoreTlb => _tlb + TlbSize;
+    /// <summary>
+    /// Stores to pages that hold code never use the store TLB (see CodePageAt); this second table lets them skip
+    /// translation on the slow path: a tag compare, then the code check and the write (QEMU's notdirty path).
+    /// </summary>
+    private TlbEntry* CodeStoreTlb => _tlb + 2 * TlbSize;
 
     private static int TlbSetOf(PrivilegeMode mode) => mode == PrivilegeMode.Machine ? 2 : (int)mode & 1;
 
@@ -54,7 +61,7 @@ public sealed unsafe partial class Hart
     private void SelectTlbSet(PrivilegeMode mode)
     {
         int set = TlbSetOf(mode);
-        _tlb = _tlbBase + set * 2 * TlbSize;
+        _tlb = _tlbBase + set * TlbSetStride;
         _fetchTag = _fetchTagSets[set];
         _fetchRegion = _fetchRegionSets[set];
         _fetchPhys = _fetchPhysSets[set];
@@ -66,18 +73,8 @@ public sealed unsafe partial class Hart
     /// <summary>Drop every cached translation of every mode (satp, sfence.vma, MPRV/MPP/SUM/MXR or PMP changes).</summary>
     public void FlushTlb()
     {
-        for (int i = 0; i < TlbSets * 2 * TlbSize; i++) _tlbBase[i].Tag = ulong.MaxValue;
+        for (int i = 0; i < TlbSets * TlbSetStride; i++) _tlbBase[i].Tag = ulong.MaxValue;
         foreach (var tags in _fetchTagSets) Array.Fill(tags, ulong.MaxValue);
-    }
-
-    /// <summary>Drop every mode's store translations (a page became code: its stores must take the slow path).</summary>
-    private void FlushStoreTlb()
-    {
-        for (int set = 0; set < TlbSets; set++)
-        {
-            TlbEntry* store = _tlbBase + set * 2 * TlbSize + TlbSize;
-            for (int i = 0; i < TlbSize; i++) store[i].Tag = ulong.MaxValue;
-        }
     }
 
     // ---- fast paths (inlined into the interpreter) ----
@@ -215,36 +212,66 @@ public sealed unsafe partial class Hart
             if (!ok) return false;
             return !endChunk || Raise(EndOfChunk, 0);
         }
+        TlbEntry* c = CodeStoreTlb + ((va >> 12) & TlbIndexMask);
+        if (c->Tag == (va & ~PageMask))
+        {
+            byte* h = (byte*)(c->Addend + (long)va);
+            var m = _bus.FindMemoryHosting(h)!;
+            StoreToRam(m, m.Base + (ulong)(h - m.Host), va, size, value, cacheable: true);
+            return true;
+        }
         if (!Translate(va, size, AccessType.Store, DataMode, out ulong pa, out bool cacheable)) return false;
         var mem = _bus.FindMemory(pa);
         if (mem is not null && !mem.ReadOnly)
         {
-            if (mem.HasCode(pa))
-            {
-                // Self-modifying code: drop the page's decoded instructions (visible after fence.i, spec ch. 3).
-                mem.InvalidateCode(pa, (ulong)size);
-            }
-            // A store breaks every hart's reservation on its granule; fast-path stores are caught by the
-            // SC's value compare instead (ReservationTable remarks).
-            _bus.Reservations.Break(pa, (ulong)size);
-            byte* host = mem.Host + (pa - mem.Base);
-            if (cacheable)
-            {
-                TlbEntry* e = StoreTlb + ((va >> 12) & TlbIndexMask);
-                e->Tag = va & ~PageMask;
-                e->Addend = (long)(host - (pa & PageMask)) - (long)(va & ~PageMask);
-            }
-            switch (size)
-            {
-                case 1: *host = (byte)value; break;
-                case 2: *(ushort*)host = (ushort)value; break;
-                case 4: *(uint*)host = (uint)value; break;
-                default: *(ulong*)host = value; break;
-            }
+            StoreToRam(mem, pa, va, size, value, cacheable);
             return true;
         }
         if (!_bus.Write(pa, size, value)) return Raise(ExceptionCause.StoreAccessFault, va);
         return ContinueAfterDeviceAccess();
+    }
+
+    /// <summary>A store to RAM that the store TLB did not serve: code and reservations first, then a TLB entry and the write.</summary>
+    private void StoreToRam(MemoryRegion mem, ulong pa, ulong va, int size, ulong value, bool cacheable)
+    {
+        // Self-modifying code: drop the page's decoded instructions if the store overlaps them (visible after fence.i, spec ch. 3).
+        if (mem.HasCode(pa)) mem.InvalidateCode(pa, (ulong)size);
+        // A store breaks every hart's reservation on its granule; fast-path stores are caught by the
+        // SC's value compare instead (ReservationTable remarks).
+        _bus.Reservations.Break(pa, (ulong)size);
+        byte* host = mem.Host + (pa - mem.Base);
+        if (cacheable)
+        {
+            ulong tag = va & ~PageMask;
+            long addend = (long)(host - (pa & PageMask)) - (long)tag;
+            ulong index = (va >> 12) & TlbIndexMask;
+            TlbEntry* c = CodeStoreTlb + index;
+            if (!mem.HasCode(pa))
+            {
+                c->Tag = ulong.MaxValue;
+                TlbEntry* e = StoreTlb + index;
+                e->Addend = addend;
+                Volatile.Write(ref e->Tag, tag);
+                // The page may have become code since the check (another hart's CodePageAt): its scan of this
+                // TLB may have run before the entry was written, so look again after a full barrier.
+                Interlocked.MemoryBarrier();
+                if (mem.HasCode(pa)) e->Tag = ulong.MaxValue;
+            }
+            else
+            {
+                // Code and data share the page (a program's .bss after its .text, a freed code page reused
+                // for data): its stores stay on this path, whose code check is what keeps the decode cache exact.
+                c->Addend = addend;
+                c->Tag = tag;
+            }
+        }
+        switch (size)
+        {
+            case 1: *host = (byte)value; break;
+            case 2: *(ushort*)host = (ushort)value; break;
+            case 4: *(uint*)host = (uint)value; break;
+            default: *(ulong*)host = value; break;
+        }
     }
 
     /// <summary>Physical address for an atomic access (LR/SC/AMO) at an aligned <paramref name="va"/>, or false with an exception raised.</summary>
@@ -400,10 +427,34 @@ public sealed unsafe partial class Hart
 
     private CodePage CodePageAt(MemoryRegion mem, ulong pagePhys)
     {
-        // A page that becomes code must not be written through the store TLB, so that stores
-        // to it take the slow path and invalidate its decoded instructions.
-        if (!mem.HasCode(pagePhys)) FlushStoreTlb();
-        return mem.DecodePage(pagePhys);
+        if (mem.CurrentCodePage(pagePhys) is { } page) return page;
+        page = mem.DecodePage(pagePhys);
+        // A page that becomes code must not be written through any hart's store TLB, so that every store to it
+        // takes the slow path and drops its decoded instructions (FenceI relies on it). DecodePage published
+        // the page with a full barrier before this; StoreSlow checks HasCode after filling an entry: whichever
+        // comes second sees the other (see StoreSlow).
+        _bus.PageBecameCode((nint)(mem.Host + (pagePhys - mem.Base)));
+        return page;
+    }
+
+    /// <summary>
+    /// Drop every store-TLB entry (all modes) that maps the host page <paramref name="hostPage"/>: the page
+    /// became code. Called from any hart's thread; a racing refill by this hart is caught by StoreSlow's recheck.
+    /// </summary>
+    internal void ForgetStoresTo(nint hostPage)
+    {
+        TlbEntry* tlb = _tlbBase;
+        if (tlb == null) return;
+        for (int set = 0; set < TlbSets; set++)
+        {
+            TlbEntry* store = tlb + set * TlbSetStride + TlbSize;
+            for (int i = 0; i < TlbSize; i++)
+            {
+                ulong tag = store[i].Tag;
+                if (tag != ulong.MaxValue && (nint)((long)tag + store[i].Addend) == hostPage)
+                    Volatile.Write(ref store[i].Tag, ulong.MaxValue);
+            }
+        }
     }
 
     /// <summary>Decode the instruction at <paramref name="pc"/> (in the page <paramref name="pagePhys"/> of <paramref name="mem"/>).</summary>

@@ -30,9 +30,10 @@ public sealed unsafe partial class Hart : IDisposable
         _timer = timer;
         _x = (ulong*)Unsafe.AsPointer(ref _xStore[0]);
         _f = (ulong*)Unsafe.AsPointer(ref _fStore[0]);
-        _tlbBase = (TlbEntry*)NativeMemory.AllocZeroed((nuint)(TlbSets * 2 * TlbSize * sizeof(TlbEntry)));
+        _tlbBase = (TlbEntry*)NativeMemory.AllocZeroed((nuint)(TlbSets * TlbSetStride * sizeof(TlbEntry)));
         SelectTlbSet(PrivilegeMode.Machine);
         _bus.Reservations.Register(hartId);
+        _bus.AttachHart(this);
         Reset(0x1000);
     }
 
@@ -95,6 +96,7 @@ public sealed unsafe partial class Hart : IDisposable
     public void Dispose()
     {
         _wake.Dispose();
+        _bus.DetachHart(this);
         if (_tlbBase != null) NativeMemory.Free(_tlbBase);
         _tlbBase = _tlb = null;
         if (_heat != null) NativeMemory.Free(_heat);

@@ -93,7 +93,23 @@ public static class Decoder
         return d;
     }
 
+    /// <summary>
+    /// Every 16-bit word's decode, filled on first use: the table search behind it costs a dozen delegate calls,
+    /// and an operating system decodes code again each time it maps it (Linux's boot decodes 240k instructions,
+    /// half of them compressed), while there are only 65536 words. Slots are published as decode-cache slots are.
+    /// </summary>
+    private static readonly DecodedInsn[] CompressedMemo = new DecodedInsn[1 << 16];
+
     private static DecodedInsn DecodeCompressed(uint bits)
+    {
+        ref var memo = ref CompressedMemo[bits];
+        if (DecodedInsn.ReadOp(ref memo) != Op.Undecoded) return memo;
+        var d = DecodeCompressedWord(bits);
+        DecodedInsn.Publish(ref memo, d);
+        return d;
+    }
+
+    private static DecodedInsn DecodeCompressedWord(uint bits)
     {
         var d = new DecodedInsn { Raw = bits, Length = 2, Op = Op.Illegal };
         var def = CompressedTable.Lookup(bits);
