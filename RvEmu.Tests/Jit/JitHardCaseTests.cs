@@ -256,6 +256,57 @@ public sealed class JitHardCaseTests
     }
 
     /// <summary>
+    /// FENCE.I drops nothing (Hart.FenceI): the shared decode cache stays exact because a page that becomes code is
+    /// taken out of every hart's store TLB. Hart 1 first writes data into F's page, so its store TLB maps that page
+    /// for the fast path; hart 0 then runs F (the page becomes code); hart 1 rewrites F; hart 0 runs FENCE.I and
+    /// must run the new F. Were hart 1's entry kept, its store would skip the code check and hart 0 would keep
+    /// running the old decode (this test fails with Hart.ForgetStoresTo made a no-op).
+    /// </summary>
+    [Test]
+    public void StoreFromAHartThatMappedThePageBeforeItHeldCode_IsSeenAfterFenceI()
+    {
+        var a = new Asm();
+        const int F = 0x1800;                                        // own page: the main code's page is code at once
+        a.Csrrs(T0, 0xf14, 0);                                      // mhartid
+        a.Li(S0, 0x08010000).Word(I(4, S0, 1, S0, 0x13));            // s0 = 0x80100000: flags at +0, +8, +16
+        int toHart1 = a.Here;
+        a.Word(0);                                                  // bne t0, zero, hart1 (patched)
+        int wait0 = a.Here;
+        a.Ld(T2, S0, 0);
+        a.Beq(T2, 0, wait0);                                        // hart 1 has written F's page as data
+        a.Li(A0, 0);
+        a.Jal(Ra, F);                                               // F's page becomes code; a0 = 1
+        a.Addi_(T1, 0, 1).Sd(T1, S0, 8);
+        int wait2 = a.Here;
+        a.Ld(T2, S0, 16);
+        a.Beq(T2, 0, wait2);                                        // hart 1 has rewritten F
+        a.FenceI();
+        a.Jal(Ra, F);                                               // the new F: a0 = 1 + 5
+        a.Exit(T0, T1);
+        int hart1 = a.Here;
+        a.Patch(toHart1, B(hart1 - toHart1, 0, T0, 1));
+        a.La(T4, F);
+        a.Sw(0, T4, 0x100);                                         // data in F's page, past its code
+        a.Addi_(T1, 0, 1).Sd(T1, S0, 0);
+        int wait1 = a.Here;
+        a.Ld(T2, S0, 8);
+        a.Beq(T2, 0, wait1);
+        a.Li(T3, Addi(A0, A0, 5));
+        a.Sw(T3, T4, 0);
+        a.Word(0x0ff0000f);                                         // fence rw,rw
+        a.Addi_(T1, 0, 1).Sd(T1, S0, 16);
+        a.Jal(0, a.Here);
+        while (a.Here < F) a.Word(0x00000013);
+        a.Addi_(A0, A0, 1);
+        a.Word(I(0, Ra, 0, 0, 0x67));                               // ret
+        string path = Write(a);
+
+        var (on, off) = RunBothWays(path, 2_000_000, harts: 2);
+        Assert.That(off.X[A0], Is.EqualTo(6UL), "interpreter: after FENCE.I hart 0 runs the new F");
+        Assert.That(on.X[A0], Is.EqualTo(6UL), "JIT: after FENCE.I hart 0 runs the new F");
+    }
+
+    /// <summary>
     /// A page remapped under compiled code (Sv39): S-mode runs a hot loop at virtual 0x4000_0000, backed by
     /// physical page A ("addi a0,a0,1"); after its ecall the M-mode handler points the PTE at page B
     /// ("addi a0,a0,7"), runs SFENCE.VMA and returns to the same virtual address. The loop must now run B's code
