@@ -3,10 +3,15 @@
 seconds from start to the shell prompt, and seconds for a CPU-bound userland job (md5sum of a
 16 MiB file in the guest's tmpfs). The root image is attached with snapshot=on, so it never changes.
 
-usage: firmware/linux/measure.py [--rvemu-only] [--bios default|PATH]
-Needs firmware/linux/build.sh to have run and RvEmu built in Release (dotnet build -c Release).
+usage: firmware/linux/measure.py [--rvemu-only] [--bios default|PATH] [--runs N]
+With --runs N, N paired rounds (RvEmu then QEMU, so both see the same load on this shared machine), then
+the medians and their ratio. Needs firmware/linux/build.sh to have run. RvEmu is measured as a user installs
+it: published ReadyToRun into RvEmu.Cli/bin/Release/r2r, as firmware/bench/compare-qemu.sh does (the
+`dotnet build` output runs its first second in the .NET JIT's unoptimised tier); RVEMU=path/to/rvemu
+measures another build.
 """
 import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -66,7 +71,7 @@ class Guest:
 def measure(name, argv):
     guest = Guest(argv)
     try:
-        run(name, guest)
+        return run(name, guest)
     finally:
         if guest.proc.poll() is None:  # a failed measurement must not leave the emulator running
             guest.proc.kill()
@@ -81,11 +86,12 @@ def run(name, guest):
     if "2c7ab85a893283e98c931e9511add182" not in seen:
         sys.exit(f"measure: unexpected md5sum output on {name}: {seen}")
     code = guest.poweroff()
-    print(f"{name:8} boot to prompt {boot:6.1f} s   md5sum 16 MiB {job:6.2f} s   exit code {code}")
+    print(f"{name:8} boot to prompt {boot:6.2f} s   md5sum 16 MiB {job:6.2f} s   exit code {code}")
     if os.environ.get("RVEMU_ARGS"):  # diagnostics asked for with extra arguments: show RvEmu's own lines
         for line in guest.out.decode(errors="replace").splitlines():
             if line.startswith("[") and "jit:" in line or line.startswith("rvemu:"):
                 print("   ", line)
+    return boot, job
 
 
 def main():
@@ -96,16 +102,32 @@ def main():
     out = build.stdout.strip()
     kernel, image = os.path.join(out, "Image"), os.path.join(out, "rootfs.img")
     bios = sys.argv[sys.argv.index("--bios") + 1] if "--bios" in sys.argv else "default"
-    dll = os.path.join(ROOT, "RvEmu.Cli", "bin", "Release", "net10.0", "rvemu.dll")
+    rvemu = os.environ.get("RVEMU")
+    if not rvemu:
+        r2r = os.path.join(ROOT, "RvEmu.Cli", "bin", "Release", "r2r")
+        print(f"measure: publishing RvEmu (ReadyToRun) to {r2r}", file=sys.stderr)
+        subprocess.run(["dotnet", "publish", os.path.join(ROOT, "RvEmu.Cli"), "-c", "Release", "-r", "linux-x64",
+                        "--self-contained", "false", "-p:PublishReadyToRun=true", "-o", r2r, "-v", "q"],
+                       check=True, stdout=subprocess.DEVNULL)
+        rvemu = os.path.join(r2r, "rvemu")
+    runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 1
     # RVEMU_ARGS: extra rvemu options, e.g. "--jit off" or "--log-level debug" (which prints the JIT's statistics).
     extra = os.environ.get("RVEMU_ARGS", "").split()
-    measure("RvEmu", ["dotnet", dll, "run", "--bios", bios, "--kernel", kernel,
-                      "--drive", f"file={image},snapshot=on", "--append", APPEND] + extra)
-    if "--rvemu-only" not in sys.argv:
-        measure("QEMU", ["qemu-system-riscv64", "-machine", "virt", "-m", "128M", "-nographic",
-                         "-bios", bios, "-kernel", kernel, "-append", APPEND,
-                         "-drive", f"file={image},format=raw,id=hd0,if=none,snapshot=on",
-                         "-device", "virtio-blk-device,drive=hd0"])
+    results = {"RvEmu": [], "QEMU": []}
+    for _ in range(runs):
+        results["RvEmu"].append(measure("RvEmu", [rvemu, "run", "--bios", bios, "--kernel", kernel,
+                                                  "--drive", f"file={image},snapshot=on", "--append", APPEND] + extra))
+        if "--rvemu-only" not in sys.argv:
+            results["QEMU"].append(measure("QEMU", ["qemu-system-riscv64", "-machine", "virt", "-m", "128M", "-nographic",
+                                                    "-bios", bios, "-kernel", kernel, "-append", APPEND,
+                                                    "-drive", f"file={image},format=raw,id=hd0,if=none,snapshot=on",
+                                                    "-device", "virtio-blk-device,drive=hd0"]))
+    if runs > 1:
+        med = {k: (statistics.median(b for b, _ in v), statistics.median(j for _, j in v)) for k, v in results.items() if v}
+        for k, (b, j) in med.items():
+            print(f"median of {runs}: {k:8} boot to prompt {b:6.2f} s   md5sum 16 MiB {j:6.2f} s")
+        if len(med) == 2:
+            print(f"ratio RvEmu / QEMU: boot {med['RvEmu'][0] / med['QEMU'][0]:.2f}   md5sum {med['RvEmu'][1] / med['QEMU'][1]:.2f}")
 
 
 if __name__ == "__main__":
