@@ -47,10 +47,10 @@ internal sealed class TraceOptions
     {
         if (!Enum.TryParse<LogEventLevel>(p.GetValue(LogLevel), ignoreCase: true, out var level))
             throw new UsageException($"--log-level: '{p.GetValue(LogLevel)}' is not one of verbose, debug, information, warning, error");
-        return new LoggerConfiguration()
+        return new DeferredLogger(level, () => new LoggerConfiguration()
             .MinimumLevel.Is(level)
             .WriteTo.Console(outputTemplate: "rvemu: {Level:w}: {Message:lj}{NewLine}", standardErrorFromLevel: LogEventLevel.Verbose)
-            .CreateLogger();
+            .CreateLogger());
     }
 
     /// <summary>
