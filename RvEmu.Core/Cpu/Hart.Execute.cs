@@ -173,7 +173,7 @@ public sealed unsafe partial class Hart
                 case Op.Slti: x[d.Rd] = (long)x[d.Rs1] < d.Imm ? 1UL : 0UL; break;
                 case Op.Sltiu: x[d.Rd] = x[d.Rs1] < (ulong)d.Imm ? 1UL : 0UL; break;
                 case Op.Xori: x[d.Rd] = x[d.Rs1] ^ (ulong)d.Imm; break;
-                case Op.Ori: x[d.Rd] = x[d.Rs1] | (ulong)d.Imm; break;
+                case Op.Ori: x[d.Rd] = x[d.Rs1] | (ulong)(long)d.Imm; break;
                 case Op.Andi: x[d.Rd] = x[d.Rs1] & (ulong)d.Imm; break;
                 case Op.Slli: x[d.Rd] = x[d.Rs1] << (int)d.Imm; break;
                 case Op.Srli: x[d.Rd] = x[d.Rs1] >> (int)d.Imm; break;

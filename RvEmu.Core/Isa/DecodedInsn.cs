@@ -11,8 +11,12 @@ namespace RvEmu.Core.Isa;
 [StructLayout(LayoutKind.Sequential)]
 public struct DecodedInsn
 {
-    /// <summary>Immediate, CSR number (I-format), or shift amount.</summary>
-    public long Imm;
+    /// <summary>
+    /// Immediate, CSR number (I-format), or shift amount. Every RV64 immediate fits in 32 bits (U-type's is a
+    /// sign-extended 32-bit value), and an int keeps the slot at 16 bytes: a decode-cache page is 32 KiB, and
+    /// a slot's address is a shift of its index.
+    /// </summary>
+    public int Imm;
     /// <summary>The raw instruction bits (16 or 32): xtval for illegal instructions, and the trace.</summary>
     public uint Raw;
     /// <summary>
@@ -75,7 +79,7 @@ public static class Decoder
         d.Rs2 = (byte)w.Rs2;
         d.Rs3 = (byte)w.Rs3;
         d.Rm = (byte)w.Rm;
-        d.Imm = def.Format switch
+        d.Imm = (int)(def.Format switch
         {
             Format.I or Format.Load or Format.Jalr or Format.FLoad => w.ImmI,
             Format.Shift => w.Shamt,
@@ -85,9 +89,9 @@ public static class Decoder
             Format.Jal => w.ImmJ,
             Format.Csr or Format.CsrI => w.Csr,
             _ => 0,
-        };
+        });
         if (def.Format is Format.Amo or Format.Lr) d.Rm = (byte)((bits >> 25) & 3); // aq, rl
-        if (def.Format == Format.Fence) d.Imm = (bits >> 20) & 0xfff;               // fm, pred, succ
+        if (def.Format == Format.Fence) d.Imm = (int)((bits >> 20) & 0xfff);               // fm, pred, succ
         // Integer destinations of x0 go to the sink; FP destinations (f0) are real registers.
         if (d.Rd == 0 && WritesIntegerRd(def.Format, def.Op)) d.Rd = SinkRegister;
         return d;
@@ -119,7 +123,7 @@ public static class Decoder
         d.Rd = (byte)e.Rd;
         d.Rs1 = (byte)e.Rs1;
         d.Rs2 = (byte)e.Rs2;
-        d.Imm = e.Imm;
+        d.Imm = (int)e.Imm;
         if (d.Rd == 0 && !def.FloatRegs) d.Rd = SinkRegister;
         return d;
     }

@@ -440,7 +440,7 @@ internal static unsafe class JitCompiler
         private void Alu(DecodedInsn d, OpCode op, bool immediate, Result result = Result.Full)
         {
             Get(d.Rs1);
-            if (immediate) _il.Emit(OpCodes.Ldc_I8, d.Imm); else Get(d.Rs2);
+            if (immediate) _il.Emit(OpCodes.Ldc_I8, (long)d.Imm); else Get(d.Rs2);
             _il.Emit(op);
             if (result == Result.Flag) _il.Emit(OpCodes.Conv_U8);
             if (result == Result.Word) { _il.Emit(OpCodes.Conv_I4); _il.Emit(OpCodes.Conv_I8); }
@@ -487,7 +487,7 @@ internal static unsafe class JitCompiler
             int next = off + d.Length;
             switch (d.Op)
             {
-                case Op.Lui: il.Emit(OpCodes.Ldc_I8, d.Imm); Set(d.Rd); break;
+                case Op.Lui: il.Emit(OpCodes.Ldc_I8, (long)d.Imm); Set(d.Rd); break;
                 case Op.Auipc: PushPc(off + d.Imm); Set(d.Rd); break;
 
                 case Op.Jal:
@@ -499,7 +499,7 @@ internal static unsafe class JitCompiler
                 case Op.Jalr:
                     // Target first: rd may be rs1.
                     Get(d.Rs1);
-                    il.Emit(OpCodes.Ldc_I8, d.Imm);
+                    il.Emit(OpCodes.Ldc_I8, (long)d.Imm);
                     il.Emit(OpCodes.Add);
                     il.Emit(OpCodes.Ldc_I8, ~1L);
                     il.Emit(OpCodes.And);
@@ -635,7 +635,7 @@ internal static unsafe class JitCompiler
             Get(d.Rs1);
             if (d.Imm != 0)
             {
-                il.Emit(OpCodes.Ldc_I8, d.Imm);
+                il.Emit(OpCodes.Ldc_I8, (long)d.Imm);
                 il.Emit(OpCodes.Add);
             }
             il.Emit(OpCodes.Stloc, _va);
