@@ -247,7 +247,10 @@ public sealed unsafe partial class Hart
                 case Op.Wfi: if (!DoWfi()) goto illegal; pc = npc; goto endChunk;
                 case Op.SfenceVma:
                     if (_priv == PrivilegeMode.User || (_priv == PrivilegeMode.Supervisor && (_mstatus & TVM) != 0)) goto illegal;
-                    FlushTlb(); // flushing everything is a correct over-approximation of any rs1/rs2 form (4.2.1)
+                    // rs1 = x0 fences every page; rs1 alone fences one page for all ASIDs, which covers the rs2 form
+                    // too (the TLBs keep no ASIDs: a satp write flushes them). Fencing more is always allowed (4.2.1).
+                    if (d.Rs1 == 0) FlushTlb();
+                    else FlushTlbPage(x[d.Rs1]);
                     pageTag = ulong.MaxValue;
                     break;
 

@@ -73,6 +73,7 @@ public sealed unsafe partial class Hart
     /// <summary>Drop every cached translation of every mode (satp, sfence.vma, MPRV/MPP/SUM/MXR or PMP changes).</summary>
     public void FlushTlb()
     {
+        _largePages = false;
         for (int i = 0; i < TlbSets * TlbSetStride; i++) _tlbBase[i].Tag = ulong.MaxValue;
         foreach (var tags in _fetchTagSets) Array.Fill(tags, ulong.MaxValue);
     }
@@ -383,9 +384,51 @@ public sealed unsafe partial class Hart
                 _bus.Reservations.Break(pteAddr, 8);
             }
             pa = LeafAddress(ppn, level, va);
+            if (level > 0) NoteLargePage(va, level);
             return true;
         }
         return Raise(PageFault(type), va);
+    }
+
+    // ---- SFENCE.VMA of one page ----
+    // The TLBs hold 4 KiB entries, also for translations through a superpage leaf, and SFENCE.VMA with rs1 names
+    // any address of the leaf it fences (4.2.1): an entry of another 4 KiB page of the same megapage would
+    // survive a one-page flush. So, as QEMU does, every superpage walked since the last full flush widens one
+    // aligned virtual range, and a one-page SFENCE.VMA inside it flushes everything. Linux's superpages are its
+    // linear map; its SFENCE.VMAs of user and vmalloc pages (tens of thousands in a boot) stay one-page flushes.
+    private ulong _largePageBase, _largePageMask;
+    private bool _largePages;
+
+    private void NoteLargePage(ulong va, int level)
+    {
+        ulong mask = ~((1UL << (12 + 9 * level)) - 1);
+        if (!_largePages)
+        {
+            _largePages = true;
+            _largePageMask = mask;
+        }
+        else
+        {
+            mask &= _largePageMask;
+            while (((_largePageBase ^ va) & mask) != 0) mask <<= 1; // widen until one aligned range holds both
+            _largePageMask = mask;
+        }
+        _largePageBase = va & _largePageMask;
+    }
+
+    /// <summary>SFENCE.VMA rs1 (any ASID): drop the translations of the page holding <paramref name="va"/> in every mode's set.</summary>
+    private void FlushTlbPage(ulong va)
+    {
+        ulong page = va & ~PageMask;
+        if (_largePages && (page & _largePageMask) == _largePageBase) { FlushTlb(); return; }
+        int i = (int)((va >> 12) & TlbIndexMask);
+        for (int set = 0; set < TlbSets; set++)
+        {
+            TlbEntry* tables = _tlbBase + set * TlbSetStride;
+            for (int t = 0; t < 3; t++)
+                if (tables[t * TlbSize + i].Tag == page) tables[t * TlbSize + i].Tag = ulong.MaxValue;
+            if (_fetchTagSets[set][i] == page) _fetchTagSets[set][i] = ulong.MaxValue;
+        }
     }
 
     // ---- instruction fetch ----
