@@ -43,15 +43,23 @@ public sealed unsafe class MemoryRegion : IDisposable
 
     public Span<byte> AsSpan(ulong address, int length) => new(Host + (address - Base), length);
 
-    /// <summary>The decode cache of the page holding <paramref name="address"/>, created empty on first use.</summary>
-    public CodePage DecodePage(ulong address)
+    /// <summary>
+    /// The decode cache of the page holding <paramref name="address"/>, created empty on first use;
+    /// <paramref name="created"/> says this call made it (the page has just become code).
+    /// </summary>
+    public CodePage DecodePage(ulong address, out bool created)
     {
         ulong page = (address - Base) >> PageShift;
+        created = false;
         var current = Volatile.Read(ref _decodeCache[page]);
         if (current is not null) return current;
         // Two harts entering a new page at once must share one CodePage, or one's compiled regions are lost.
+        var fresh = new CodePage();
+        current = Interlocked.CompareExchange(ref _decodeCache[page], fresh, null);
+        if (current is not null) return current;
+        created = true;
         Interlocked.Increment(ref _codePagesCreated);
-        return Interlocked.CompareExchange(ref _decodeCache[page], new CodePage(), null) ?? _decodeCache[page]!;
+        return fresh;
     }
 
     private long _codePagesCreated;

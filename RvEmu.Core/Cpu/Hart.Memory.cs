@@ -33,7 +33,8 @@ public sealed unsafe partial class Hart
     // changes; sfence.vma flushes every set too.
     private const int TlbSets = 3;
     /// <summary>Entries per set: TlbSize load entries, TlbSize store entries, TlbSize code-page store entries.</summary>
-    private const int TlbSetStride = 3 * TlbSize;
+    private const int TlbTablesPerSet = 3;
+    private const int TlbSetStride = TlbTablesPerSet * TlbSize;
     /// <summary>All sets, one per mode (see TlbSetStride).</summary>
     private TlbEntry* _tlbBase;
     /// <summary>The current mode's set.</summary>
@@ -425,7 +426,7 @@ public sealed unsafe partial class Hart
         for (int set = 0; set < TlbSets; set++)
         {
             TlbEntry* tables = _tlbBase + set * TlbSetStride;
-            for (int t = 0; t < 3; t++)
+            for (int t = 0; t < TlbTablesPerSet; t++)
                 if (tables[t * TlbSize + i].Tag == page) tables[t * TlbSize + i].Tag = ulong.MaxValue;
             if (_fetchTagSets[set][i] == page) _fetchTagSets[set][i] = ulong.MaxValue;
         }
@@ -470,8 +471,8 @@ public sealed unsafe partial class Hart
 
     private CodePage CodePageAt(MemoryRegion mem, ulong pagePhys)
     {
-        if (mem.CurrentCodePage(pagePhys) is { } page) return page;
-        page = mem.DecodePage(pagePhys);
+        var page = mem.DecodePage(pagePhys, out bool created);
+        if (!created) return page;
         // A page that becomes code must not be written through any hart's store TLB, so that every store to it
         // takes the slow path and drops its decoded instructions (FenceI relies on it). DecodePage published
         // the page with a full barrier before this; StoreSlow checks HasCode after filling an entry: whichever

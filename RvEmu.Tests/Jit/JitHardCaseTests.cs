@@ -63,6 +63,27 @@ public sealed class JitHardCaseTests
         return (on, off);
     }
 
+    /// <summary>
+    /// Start of a two-hart program: t0 = mhartid, s0 = 0x80100000 (flags, zero at start), then a placeholder for
+    /// "bne t0, zero, hart1" whose offset is returned for <see cref="Asm.Patch"/>. Hart 0's code follows.
+    /// </summary>
+    private static int SplitHarts(Asm a)
+    {
+        a.Csrrs(T0, 0xf14, 0);                                      // mhartid
+        a.Li(S0, 0x08010000).Word(I(4, S0, 1, S0, 0x13));            // s0 = 0x80100000
+        int toHart1 = a.Here;
+        a.Word(0);
+        return toHart1;
+    }
+
+    /// <summary>F at <paramref name="at"/> (nops up to it): "addi a0,a0,1; ret".</summary>
+    private static void EmitIncrementAt(Asm a, int at)
+    {
+        while (a.Here < at) a.Word(0x00000013);
+        a.Addi_(A0, A0, 1);
+        a.Word(I(0, Ra, 0, 0, 0x67));                               // ret
+    }
+
     [TestCase(false)]
     [TestCase(true)]
     public void StoreRewritingTheNextInstruction_OfARunningBlock(bool fenceI)
@@ -209,10 +230,7 @@ public sealed class JitHardCaseTests
     {
         var a = new Asm();
         const int F = 0x800;
-        a.Csrrs(T0, 0xf14, 0);                                      // mhartid
-        a.Li(S0, 0x08010000).Word(I(4, S0, 1, S0, 0x13));            // s0 = 0x80100000: flag1 at +0, flag2 at +8
-        int toHart1 = a.Here;
-        a.Word(0);                                                  // bne t0, zero, hart1 (patched)
+        int toHart1 = SplitHarts(a);                                // flag1 at s0+0, flag2 at s0+8
         a.Li(A0, 0).Li(A1, 0).Li(A2, 200);
         int loop0 = a.Here;
         a.Jal(Ra, F);
@@ -243,9 +261,7 @@ public sealed class JitHardCaseTests
         a.Word(0x0ff0000f);                                         // fence rw,rw
         a.Addi_(T1, 0, 1).Sd(T1, S0, 8);                            // flag2
         a.Jal(0, a.Here);
-        while (a.Here < F) a.Word(0x00000013);
-        a.Addi_(A0, A0, 1);
-        a.Word(I(0, Ra, 0, 0, 0x67));                               // ret
+        EmitIncrementAt(a, F);
         string path = Write(a);
 
         var (on, off) = RunBothWays(path, 20_000_000, harts: 2);
@@ -267,10 +283,7 @@ public sealed class JitHardCaseTests
     {
         var a = new Asm();
         const int F = 0x1800;                                        // own page: the main code's page is code at once
-        a.Csrrs(T0, 0xf14, 0);                                      // mhartid
-        a.Li(S0, 0x08010000).Word(I(4, S0, 1, S0, 0x13));            // s0 = 0x80100000: flags at +0, +8, +16
-        int toHart1 = a.Here;
-        a.Word(0);                                                  // bne t0, zero, hart1 (patched)
+        int toHart1 = SplitHarts(a);                                // flags at s0+0, +8, +16
         int wait0 = a.Here;
         a.Ld(T2, S0, 0);
         a.Beq(T2, 0, wait0);                                        // hart 1 has written F's page as data
@@ -296,9 +309,7 @@ public sealed class JitHardCaseTests
         a.Word(0x0ff0000f);                                         // fence rw,rw
         a.Addi_(T1, 0, 1).Sd(T1, S0, 16);
         a.Jal(0, a.Here);
-        while (a.Here < F) a.Word(0x00000013);
-        a.Addi_(A0, A0, 1);
-        a.Word(I(0, Ra, 0, 0, 0x67));                               // ret
+        EmitIncrementAt(a, F);
         string path = Write(a);
 
         var (on, off) = RunBothWays(path, 2_000_000, harts: 2);
