@@ -293,10 +293,14 @@ public sealed partial class Hart
         // MPP is WARL: 2 (reserved) keeps the previous value.
         if (((n & MPP) >> MppShift) == 2) n = (n & ~MPP) | (old & MPP);
         _mstatus = n;
-        // Translation of loads and stores depends on SUM, MXR, MPRV, and on MPP while MPRV is set: drop cached
-        // translations when they change.
+        // Loads and stores translate according to SUM, MXR, MPRV, and MPP while MPRV is set (3.1.6.3); fetches do
+        // not. A SUM change switches S-mode's TLB set (TlbSetOf); under MPRV the M set holds MPP's translations,
+        // made with the old SUM, so they go. Anything else drops the load and store translations.
         ulong changed = old ^ n;
-        if ((changed & (MPRV | SUM | MXR)) != 0 || ((changed & MPP) != 0 && ((old | n) & MPRV) != 0)) FlushTlb();
+        if ((changed & (MPRV | MXR)) != 0 || ((changed & MPP) != 0 && ((old | n) & MPRV) != 0)
+            || ((changed & SUM) != 0 && ((old | n) & MPRV) != 0))
+            FlushDataTlb();
+        if ((changed & SUM) != 0) SelectTlbSet(_priv);
     }
 
     private void WriteSatp(ulong v)

@@ -21,7 +21,8 @@ public sealed unsafe partial class Hart
 
     /// <summary>
     /// Execute up to <paramref name="maxSteps"/> instructions. Returns early after WFI, xRET, and CSR
-    /// writes, so the caller can poll devices and deliver interrupts. Returns the number of steps taken.
+    /// writes that change translation or make an interrupt deliverable (<see cref="CsrWriteEndsChunk"/>), so
+    /// the caller can poll devices and deliver interrupts. Returns the number of steps taken.
     /// </summary>
     public long Run(long maxSteps)
     {
@@ -234,11 +235,11 @@ public sealed unsafe partial class Hart
                     if (!ExecuteAtomic(op, ref d)) goto trap;
                     break;
 
-                // ---- Zicsr: writes may change interrupt enables or translation, so they end the chunk ----
+                // ---- Zicsr: a write that changes what this loop assumed ends the chunk (CsrWriteEndsChunk) ----
                 case >= Op.Csrrw and <= Op.Csrrci:
                     _chunkRetired = steps - faults - 1;
-                    if (!ExecuteCsr(op, ref d, out bool wrote)) goto trap;
-                    if (wrote) { pc = npc; goto endChunk; }
+                    if (!ExecuteCsr(op, ref d, out bool endsChunk)) goto trap;
+                    if (endsChunk) { pc = npc; goto endChunk; }
                     break;
 
                 // ---- privileged ----
@@ -342,9 +343,9 @@ public sealed unsafe partial class Hart
 
     /// <summary>Zicsr (ch. 9): csrrw with rd=x0 does not read; csrrs/c with rs1=x0 (or uimm 0) do not write.</summary>
     /// <remarks><paramref name="op"/> is the Op the dispatcher read (see <see cref="ExecuteFloat"/>).</remarks>
-    private bool ExecuteCsr(Op op, ref DecodedInsn d, out bool wrote)
+    private bool ExecuteCsr(Op op, ref DecodedInsn d, out bool endsChunk)
     {
-        wrote = false;
+        endsChunk = false;
         int csr = (int)d.Imm;
         ulong* x = _x;
         bool immediate = op >= Op.Csrrwi;
@@ -368,11 +369,40 @@ public sealed unsafe partial class Hart
                 _ => basis & ~operand,
             };
             if (!TryWriteCsr(csr, value)) return Raise(ExceptionCause.IllegalInstruction, d.Raw);
-            wrote = true;
+            endsChunk = CsrWriteEndsChunk(csr);
         }
         x[d.Rd] = old;
         return true;
     }
+
+    /// <summary>
+    /// Whether the CSR write that just completed must end the chunk. Every write used to: Linux's trap entry
+    /// swaps sscratch and its exit writes sepc and sstatus, so every system call and page fault cost two or
+    /// three chunk ends (a return to the run loop, its Sstc update and a yield check), and compiled code was
+    /// left each time. Only what the loop or a running region took as fixed needs the end:
+    /// <list type="bullet">
+    /// <item>satp and the PMP registers: the loop keeps the current fetch page (its translation and execute
+    /// permission) across instructions.</item>
+    /// <item>the trigger registers: <see cref="Run"/> chooses the loop that checks triggers at the chunk's start.</item>
+    /// <item>stimecmp and menvcfg (Sstc): the run loop reconsiders the hart's timer deadline at a chunk end.</item>
+    /// <item>what decides whether an interrupt is deliverable (mstatus/sstatus MIE and SIE, mie/sie, mip/sip,
+    /// mideleg): only when one now is. Interrupts are taken at chunk starts, so the chunk ends exactly when
+    /// the write made one deliverable, and the interrupt is taken before the next instruction, as the
+    /// privileged spec requires of an enabling write (3.1.6.1, 3.1.9).</item>
+    /// </list>
+    /// Translation changes through mstatus (MPRV, MPP, SUM, MXR) flush the TLBs in the write itself, and loads
+    /// and stores (interpreted or compiled) look the TLB up every time, so they need no chunk end; nor do the
+    /// trap registers, scratch registers, fcsr, the counter-enable and delegation registers, which are read
+    /// when they are used.
+    /// </summary>
+    private bool CsrWriteEndsChunk(int csr) => csr switch
+    {
+        0x180 or (>= 0x3a0 and <= 0x3ef) => true,
+        >= 0x7a0 and <= 0x7a4 => true,
+        0x14d or 0x30a => true,
+        0x100 or 0x104 or 0x144 or 0x300 or 0x303 or 0x304 or 0x344 => PendingInterrupt() >= 0,
+        _ => false,
+    };
 
     /// <summary>
     /// FENCE.I (Zifencei): this hart's later fetches see every store any hart made before it. The shared decode

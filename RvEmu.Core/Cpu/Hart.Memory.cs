@@ -27,17 +27,18 @@ public sealed unsafe partial class Hart
     private const ulong TlbIndexMask = TlbSize - 1;
     private const ulong PageMask = 0xfff;
 
-    // One TLB set per privilege mode (U, S, M), as QEMU keeps one per mmu_idx: a trap or xRET switches sets
-    // instead of flushing, so a kernel's translations survive a system call. What makes a translation
-    // mode-dependent beyond the mode itself (satp, SUM, MXR, MPRV and MPP, PMP) flushes every set when it
-    // changes; sfence.vma flushes every set too.
-    private const int TlbSets = 3;
+    // One TLB set per translation regime, as QEMU keeps one per mmu_idx: U, S, M, and S with mstatus.SUM set.
+    // A trap or xRET switches sets instead of flushing, so a kernel's translations survive a system call, and
+    // so does a SUM toggle (Linux sets and clears SUM around every access to user memory: get_user, put_user,
+    // copy_to_user). What else makes a translation regime-dependent (satp, MXR, MPRV and MPP, PMP) flushes
+    // every set when it changes; sfence.vma flushes every set too.
+    private const int TlbSets = 4;
     /// <summary>Entries per set: TlbSize load entries, TlbSize store entries, TlbSize code-page store entries.</summary>
     private const int TlbTablesPerSet = 3;
     private const int TlbSetStride = TlbTablesPerSet * TlbSize;
-    /// <summary>All sets, one per mode (see TlbSetStride).</summary>
+    /// <summary>All sets, one per regime (see TlbSetStride, TlbSetOf).</summary>
     private TlbEntry* _tlbBase;
-    /// <summary>The current mode's set.</summary>
+    /// <summary>The current regime's set.</summary>
     private TlbEntry* _tlb;
     private TlbEntry* LoadTlb => _tlb;
     private TlbEntry* StoreTlb => _tlb + TlbSize;
@@ -47,18 +48,38 @@ public sealed unsafe partial class Hart
     /// </summary>
     private TlbEntry* CodeStoreTlb => _tlb + 2 * TlbSize;
 
-    private static int TlbSetOf(PrivilegeMode mode) => mode == PrivilegeMode.Machine ? 2 : (int)mode & 1;
+    /// <summary>
+    /// The set for <paramref name="mode"/> under the current mstatus. SUM only matters in S-mode (4.3.1: it lets
+    /// S-mode loads and stores reach U pages); in M-mode with MPRV the M set holds MPP's translations, and a SUM
+    /// change flushes them instead (WriteMstatus).
+    /// </summary>
+    private int TlbSetOf(PrivilegeMode mode) => mode switch
+    {
+        PrivilegeMode.Machine => 2,
+        PrivilegeMode.Supervisor => (_mstatus & SUM) != 0 ? 3 : 1,
+        _ => 0,
+    };
 
     // Fetch TLB: virtual page → memory region and physical page, one per mode like the data TLB. The decode
     // cache is looked up through the region each time the hart enters a page, so invalidated code never runs.
-    private readonly ulong[][] _fetchTagSets = { new ulong[TlbSize], new ulong[TlbSize], new ulong[TlbSize] };
-    private readonly MemoryRegion?[][] _fetchRegionSets = { new MemoryRegion?[TlbSize], new MemoryRegion?[TlbSize], new MemoryRegion?[TlbSize] };
-    private readonly ulong[][] _fetchPhysSets = { new ulong[TlbSize], new ulong[TlbSize], new ulong[TlbSize] };
+    // SUM does not change fetches (S-mode never executes U pages, 4.3.1), so S-mode's two sets share one: a SUM
+    // toggle keeps the hart's fetch translations, and the interpreter's current page stays the fetch TLB's.
+    private readonly ulong[][] _fetchTagSets = NewFetchSets<ulong>();
+    private readonly MemoryRegion?[][] _fetchRegionSets = NewFetchSets<MemoryRegion?>();
+    private readonly ulong[][] _fetchPhysSets = NewFetchSets<ulong>();
+
+    private static T[][] NewFetchSets<T>()
+    {
+        var sets = new T[TlbSets][];
+        for (int i = 0; i < 3; i++) sets[i] = new T[TlbSize];
+        sets[3] = sets[1]; // S with SUM fetches as S
+        return sets;
+    }
     private ulong[] _fetchTag = null!;
     private MemoryRegion?[] _fetchRegion = null!;
     private ulong[] _fetchPhys = null!;
 
-    /// <summary>Make the TLB set of <paramref name="mode"/> the current one.</summary>
+    /// <summary>Make the TLB set of <paramref name="mode"/> (under the current mstatus) the current one.</summary>
     private void SelectTlbSet(PrivilegeMode mode)
     {
         int set = TlbSetOf(mode);
@@ -71,12 +92,29 @@ public sealed unsafe partial class Hart
     /// <summary>The value the last LR read (zero-extended), which the SC's compare-and-swap expects (see ExecuteAtomic).</summary>
     private ulong _reservedValue;
 
-    /// <summary>Drop every cached translation of every mode (satp, sfence.vma, MPRV/MPP/SUM/MXR or PMP changes).</summary>
+    private long _tlbFlushes;
+
+    /// <summary>Times this hart dropped every cached translation, or every load/store one (statistics).</summary>
+    public long TlbFlushes => _tlbFlushes;
+
+    /// <summary>Drop every cached translation of every set (satp, sfence.vma, PMP changes).</summary>
     public void FlushTlb()
     {
+        FlushDataTlb();
         _largePages = false;
-        for (int i = 0; i < TlbSets * TlbSetStride; i++) _tlbBase[i].Tag = ulong.MaxValue;
         foreach (var tags in _fetchTagSets) Array.Fill(tags, ulong.MaxValue);
+    }
+
+    /// <summary>
+    /// Drop every cached load and store translation, keeping the fetch TLB: for the mstatus bits that change only
+    /// how loads and stores translate (MPRV and MPP, MXR, SUM under MPRV; 3.1.6.3), not fetches. Keeping the
+    /// fetch entries also keeps the interpreter's current page (which it does not look up again after such a
+    /// write) in agreement with the fetch TLB, so the trace's walks are the same stepped or not.
+    /// </summary>
+    private void FlushDataTlb()
+    {
+        _tlbFlushes++;
+        for (int i = 0; i < TlbSets * TlbSetStride; i++) _tlbBase[i].Tag = ulong.MaxValue;
     }
 
     // ---- fast paths (inlined into the interpreter) ----

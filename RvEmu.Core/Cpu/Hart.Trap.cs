@@ -89,7 +89,7 @@ public sealed partial class Hart
             s = (s & MIE) != 0 ? s | MPIE : s & ~MPIE;
             s = (s & ~MPP) | ((ulong)from << MppShift);
             // With MPRV set, M-mode's data accesses translate as MPP's mode: a new MPP makes them stale.
-            if ((s & MPRV) != 0 && ((s ^ _mstatus) & MPP) != 0) FlushTlb();
+            if ((s & MPRV) != 0 && ((s ^ _mstatus) & MPP) != 0) FlushDataTlb();
             _mstatus = s & ~MIE;
             handler = VectorTarget(_mtvec, isInterrupt, cause);
             SetMode(PrivilegeMode.Machine);
@@ -150,7 +150,7 @@ public sealed partial class Hart
         s &= ~MPP; // MPP = U (least-privileged supported mode)
         if (to != PrivilegeMode.Machine) s &= ~MPRV;
         // With MPRV set, M-mode's data accesses were translated as MPP's mode, which this changes.
-        if ((_mstatus & MPRV) != 0) FlushTlb();
+        if ((_mstatus & MPRV) != 0) FlushDataTlb();
         _mstatus = s;
         var from = _priv;
         SetMode(to);
@@ -170,7 +170,7 @@ public sealed partial class Hart
         s |= SPIE;
         s &= ~SPP;
         s &= ~MPRV; // the new mode is below M
-        if ((_mstatus & MPRV) != 0) FlushTlb(); // M-mode's MPRV translations are gone with it
+        if ((_mstatus & MPRV) != 0) FlushDataTlb(); // M-mode's MPRV translations are gone with it
         _mstatus = s;
         var from = _priv;
         SetMode(to);

@@ -85,8 +85,8 @@ public sealed unsafe partial class Hart : IDisposable
         Array.Clear(_fStore);
         _pc = resetVector;
         _priv = PrivilegeMode.Machine;
-        SelectTlbSet(_priv);
         ResetCsrs();
+        SelectTlbSet(_priv);
         ResetTriggers();
         FlushTlb();
         _bus.Reservations.Clear(HartId);

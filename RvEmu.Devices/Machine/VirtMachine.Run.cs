@@ -14,8 +14,9 @@ namespace RvEmu.Devices.Machine;
 /// instructions on the calling thread, devices polled after each turn, so a run is a pure function of
 /// its inputs: identical output and instruction counts every time.</item>
 /// </list>
-/// A hart's chunk ends early at xRET, WFI, CSR writes and device accesses that raised an interrupt line or
-/// asked the machine to stop; otherwise an interrupt raised by another thread is seen at the chunk end, so a
+/// A hart's chunk ends early at xRET, WFI, CSR writes that change translation or make an interrupt
+/// deliverable (Hart.CsrWriteEndsChunk), and device accesses that raised an interrupt line or asked the
+/// machine to stop; otherwise an interrupt raised by another thread is seen at the chunk end, so a
 /// running hart takes it within <see cref="ChunkSize"/> instructions, and a sleeping hart at once.
 /// </summary>
 public sealed partial class VirtMachine

@@ -89,7 +89,7 @@ def run(name, guest):
     print(f"{name:8} boot to prompt {boot:6.2f} s   md5sum 16 MiB {job:6.2f} s   exit code {code}")
     if os.environ.get("RVEMU_ARGS"):  # diagnostics asked for with extra arguments: show RvEmu's own lines
         for line in guest.out.decode(errors="replace").splitlines():
-            if line.startswith("[") and "jit:" in line or line.startswith("rvemu:"):
+            if line.startswith("[") and ("jit:" in line or "decode:" in line) or line.startswith("rvemu:"):
                 print("   ", line)
     return boot, job
 
