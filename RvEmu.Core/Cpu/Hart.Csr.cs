@@ -297,9 +297,7 @@ public sealed partial class Hart
         // not. A SUM change switches S-mode's TLB set (TlbSetOf); under MPRV the M set holds MPP's translations,
         // made with the old SUM, so they go. Anything else drops the load and store translations.
         ulong changed = old ^ n;
-        if ((changed & (MPRV | MXR)) != 0 || ((changed & MPP) != 0 && ((old | n) & MPRV) != 0)
-            || ((changed & SUM) != 0 && ((old | n) & MPRV) != 0))
-            FlushDataTlb();
+        if ((changed & (MPRV | MXR)) != 0 || ((changed & (MPP | SUM)) != 0 && ((old | n) & MPRV) != 0)) FlushDataTlb();
         if ((changed & SUM) != 0) SelectTlbSet(_priv);
     }
 

@@ -390,10 +390,10 @@ public sealed unsafe partial class Hart
     /// the write made one deliverable, and the interrupt is taken before the next instruction, as the
     /// privileged spec requires of an enabling write (3.1.6.1, 3.1.9).</item>
     /// </list>
-    /// Translation changes through mstatus (MPRV, MPP, SUM, MXR) flush the TLBs in the write itself, and loads
-    /// and stores (interpreted or compiled) look the TLB up every time, so they need no chunk end; nor do the
-    /// trap registers, scratch registers, fcsr, the counter-enable and delegation registers, which are read
-    /// when they are used.
+    /// Translation changes through mstatus (MPRV, MPP, SUM, MXR) flush the load/store TLBs or switch their set in
+    /// the write itself, and loads and stores (interpreted or compiled) look the TLB up every time, so they need
+    /// no chunk end; nor do the trap registers, scratch registers, fcsr, the counter-enable and delegation
+    /// registers, which are read when they are used.
     /// </summary>
     private bool CsrWriteEndsChunk(int csr) => csr switch
     {

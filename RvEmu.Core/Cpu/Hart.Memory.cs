@@ -55,10 +55,12 @@ public sealed unsafe partial class Hart
     /// </summary>
     private int TlbSetOf(PrivilegeMode mode) => mode switch
     {
-        PrivilegeMode.Machine => 2,
-        PrivilegeMode.Supervisor => (_mstatus & SUM) != 0 ? 3 : 1,
-        _ => 0,
+        PrivilegeMode.Machine => MachineSet,
+        PrivilegeMode.Supervisor => (_mstatus & SUM) != 0 ? SupervisorSumSet : SupervisorSet,
+        _ => UserSet,
     };
+
+    private const int UserSet = 0, SupervisorSet = 1, MachineSet = 2, SupervisorSumSet = 3;
 
     // Fetch TLB: virtual page → memory region and physical page, one per mode like the data TLB. The decode
     // cache is looked up through the region each time the hart enters a page, so invalidated code never runs.
@@ -71,8 +73,9 @@ public sealed unsafe partial class Hart
     private static T[][] NewFetchSets<T>()
     {
         var sets = new T[TlbSets][];
-        for (int i = 0; i < 3; i++) sets[i] = new T[TlbSize];
-        sets[3] = sets[1]; // S with SUM fetches as S
+        sets[UserSet] = new T[TlbSize];
+        sets[MachineSet] = new T[TlbSize];
+        sets[SupervisorSet] = sets[SupervisorSumSet] = new T[TlbSize]; // S with SUM fetches as S
         return sets;
     }
     private ulong[] _fetchTag = null!;
