@@ -46,7 +46,9 @@ public sealed unsafe partial class Hart
             if (r > 4) return Raise(ExceptionCause.IllegalInstruction, d.Raw);
             rm = (RoundingMode)r;
         }
-        uint flags = 0;
+        // The flags accrued so far: with NX among them the arithmetic may take the host's result as it is
+        // (FloatFlags.HostResultSuffices).
+        uint flags = _fflags;
         ulong v;
         switch (op)
         {
@@ -63,10 +65,10 @@ public sealed unsafe partial class Hart
                 break;
         }
         // A write to an FP register or to fflags makes FS Dirty (privileged spec 3.1.6.6); an
-        // integer-result instruction that raises no flag changes no FP state.
-        if (flags != 0 || FloatInstructions.WritesFpRegister[(int)op])
+        // integer-result instruction that raises no new flag changes no FP state.
+        if (flags != _fflags || FloatInstructions.WritesFpRegister[(int)op])
         {
-            _fflags |= (byte)flags;
+            _fflags = (byte)flags;
             MarkFpDirty();
         }
         return true;

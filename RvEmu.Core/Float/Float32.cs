@@ -22,6 +22,15 @@ internal static class Float32
     private static float F(ulong bits) => BitConverter.UInt32BitsToSingle((uint)bits);
     private static ulong B(float f) => BitConverter.SingleToUInt32Bits(f);
 
+    /// <summary>The host's result <paramref name="r"/> as bits; true if it is neither tiny nor possibly overflowing, nor infinite, NaN or zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsPlain(float r, out ulong bits)
+    {
+        bits = B(r);
+        float m = Math.Abs(r);
+        return m >= NotTiny && m < float.MaxValue;
+    }
+
     /// <summary>
     /// Round the exact value s + err to single precision, where s is a binary64 and err its exact
     /// error (only its sign matters; |err| &lt; ulp(s)).
@@ -51,6 +60,7 @@ internal static class Float32
     public static ulong Add(ulong a, ulong b, RoundingMode rm, ref uint flags)
     {
         float fx = F(a), fy = F(b);
+        if (HostResultSuffices(rm, flags) && IsPlain(fx + fy, out ulong host)) return host;
         if (float.IsFinite(fx) && float.IsFinite(fy))
         {
             double x = fx, y = fy, s = x + y;
@@ -66,6 +76,7 @@ internal static class Float32
     public static ulong Mul(ulong a, ulong b, RoundingMode rm, ref uint flags)
     {
         float fx = F(a), fy = F(b);
+        if (HostResultSuffices(rm, flags) && IsPlain(fx * fy, out ulong host)) return host;
         if (float.IsFinite(fx) && float.IsFinite(fy))
         {
             double p = (double)fx * fy; // exact: 48 significant bits
@@ -78,6 +89,7 @@ internal static class Float32
     public static ulong Div(ulong a, ulong b, RoundingMode rm, ref uint flags)
     {
         float fx = F(a), fy = F(b);
+        if (HostResultSuffices(rm, flags) && IsPlain(fx / fy, out ulong host)) return host;
         if (float.IsFinite(fx) && float.IsFinite(fy) && fy != 0)
         {
             double x = fx, y = fy, q = x / y;
@@ -91,6 +103,7 @@ internal static class Float32
     public static ulong Sqrt(ulong a, RoundingMode rm, ref uint flags)
     {
         float fx = F(a);
+        if (HostResultSuffices(rm, flags) && IsPlain(MathF.Sqrt(fx), out ulong host)) return host;
         if (fx > 0 && float.IsFinite(fx))
         {
             double x = fx, r = Math.Sqrt(x);
@@ -104,6 +117,7 @@ internal static class Float32
         if (negateProduct) a ^= S.SignBit;
         if (negateAddend) c ^= S.SignBit;
         float fx = F(a), fy = F(b), fz = F(c);
+        if (HostResultSuffices(rm, flags) && IsPlain(MathF.FusedMultiplyAdd(fx, fy, fz), out ulong host)) return host;
         if (float.IsFinite(fx) && float.IsFinite(fy) && float.IsFinite(fz))
         {
             double p = (double)fx * fy, z = fz, s = p + z; // p exact

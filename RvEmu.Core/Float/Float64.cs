@@ -62,6 +62,7 @@ internal static class Float64
         double x = D(a), y = D(b), r = x + y;
         if (InFastRange(r))
         {
+            if (HostResultSuffices(rm, flags)) return B(r);
             // TwoSum (Knuth): err = (x + y) − r exactly.
             double bp = r - x, ap = r - bp, err = (x - ap) + (y - bp);
             if (err == 0) return B(r);
@@ -85,6 +86,7 @@ internal static class Float64
     public static ulong Mul(ulong a, ulong b, RoundingMode rm, ref uint flags)
     {
         double x = D(a), y = D(b), r = x * y;
+        if (HostResultSuffices(rm, flags) && InFastRange(r)) return B(r);
         if (InFastRange(r) && Math.Abs(r) >= ResidualSafe)
         {
             double err = Math.FusedMultiplyAdd(x, y, -r);
@@ -105,6 +107,7 @@ internal static class Float64
     public static ulong Div(ulong a, ulong b, RoundingMode rm, ref uint flags)
     {
         double x = D(a), y = D(b), r = x / y;
+        if (HostResultSuffices(rm, flags) && InFastRange(r)) return B(r);
         if (InFastRange(r) && Math.Abs(x) >= ResidualSafe)
         {
             // x − r·y is exact; x/y − r has its sign times y's. A quotient is never a tie.
@@ -122,6 +125,7 @@ internal static class Float64
         if (x >= ResidualSafe && x < double.PositiveInfinity)
         {
             double r = Math.Sqrt(x);
+            if (HostResultSuffices(rm, flags) && InFastRange(r)) return B(r);
             // x − r² is exact; a square root is never a tie.
             double rem = Math.FusedMultiplyAdd(-r, r, x);
             if (rem == 0) return B(r);
@@ -138,6 +142,7 @@ internal static class Float64
         double r = Math.FusedMultiplyAdd(x, y, z);
         if (InFastRange(r))
         {
+            if (HostResultSuffices(rm, flags)) return B(r);
             double p = x * y;
             if (Math.Abs(p) >= ResidualSafe && double.IsFinite(p))
             {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace RvEmu.Core.Float;
 
 /// <summary>The accrued exception flags as laid out in fflags (unprivileged spec 11.2, table 11.2).</summary>
@@ -13,6 +15,17 @@ internal static class FloatFlags
     public const uint DZ = 8;
     /// <summary>Invalid operation.</summary>
     public const uint NV = 16;
+
+    /// <summary>
+    /// Whether a result may skip the exactness check (QEMU's "hardfloat" shortcut, fpu/softfloat.c
+    /// can_use_fpu): in round-to-nearest-even the host's result is the correctly rounded one, and once NX
+    /// is among the <paramref name="accrued"/> flags an inexact result adds nothing to them. The caller
+    /// still sends results that may be tiny, huge, infinite or NaN down the careful path (they may raise
+    /// UF, OF or NV, or need the canonical NaN). fflags only accumulate until software clears them, so after
+    /// a program's first inexact result this is the common case.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool HostResultSuffices(RoundingMode rm, uint accrued) => rm == RoundingMode.Rne && (accrued & NX) != 0;
 }
 
 /// <summary>Rounding modes as encoded in rm and frm (unprivileged spec 11.2, table 11.1).</summary>

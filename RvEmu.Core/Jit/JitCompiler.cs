@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Reflection.Emit;
 using RvEmu.Core.Bus;
 using RvEmu.Core.Cpu;
+using RvEmu.Core.Float;
 using RvEmu.Core.Isa;
 
 namespace RvEmu.Core.Jit;
@@ -35,6 +36,16 @@ internal static unsafe class JitCompiler
     private static readonly MethodInfo LoadSlow = Method("LoadSlow");
     private static readonly MethodInfo StoreSlow = Method("StoreSlow");
     private static readonly MethodInfo ExecuteFloat = Method("ExecuteFloat");
+    private static readonly FieldInfo MstatusField = Field("_mstatus");
+    private static readonly FieldInfo FpRegistersField = Field("_f");
+    private static readonly FieldInfo FflagsField = Field("_fflags");
+    private static readonly FieldInfo FrmField = Field("_frm");
+    /// <summary>By op: the <see cref="FloatInstructions"/> method named as the op, which a compiled F/D instruction calls.</summary>
+    private static readonly MethodInfo?[] FloatMethods = Enumerable.Range(0, (int)Op.Count)
+        .Select(i => FloatInstructions.IsArithmetic((Op)i)
+            ? typeof(FloatInstructions).GetMethod(((Op)i).ToString()) ?? throw new MissingMethodException(nameof(FloatInstructions), ((Op)i).ToString())
+            : null)
+        .ToArray();
     private static readonly MethodInfo ExecuteAtomic = Method("ExecuteAtomic");
     private static readonly MethodInfo MemoryBarrier = typeof(Interlocked).GetMethod(nameof(Interlocked.MemoryBarrier))!;
 
@@ -58,6 +69,7 @@ internal static unsafe class JitCompiler
         _ => true,
     };
 
+    private static bool IsFloat(Op op) => op is >= Op.Flw and < Op.Count;
     private static bool IsBranch(Op op) => op is >= Op.Beq and <= Op.Bgeu;
     private static bool EndsBlock(Op op) => IsBranch(op) || op is Op.Jal or Op.Jalr;
 
@@ -175,6 +187,8 @@ internal static unsafe class JitCompiler
         /// <summary>Registers the region may write: only these go back to the register file at an exit.</summary>
         private readonly bool[] _written = new bool[32];
         private readonly LocalBuilder _n, _tlb, _va, _value, _entry, _exitPc, _exitResult;
+        /// <summary>With F/D instructions: the FP register file, fflags at entry plus what they raised (ORed into fflags at the exit), a dynamic rounding mode.</summary>
+        private readonly LocalBuilder? _fregs, _flags, _rm;
         private readonly Label _epilogue;
         private readonly List<Action> _outOfLine = new();
         private readonly List<DecodedInsn> _helpers = new();
@@ -206,6 +220,12 @@ internal static unsafe class JitCompiler
             _exitResult = _il.DeclareLocal(typeof(long));
             _epilogue = _il.DefineLabel();
             foreach (int off in region.Insns.Keys) _labels[off] = _il.DefineLabel();
+            if (region.Insns.Values.Any(d => IsFloat(d.Op)))
+            {
+                _fregs = _il.DeclareLocal(typeof(byte*));
+                _flags = _il.DeclareLocal(typeof(uint));
+                _rm = _il.DeclareLocal(typeof(int));
+            }
             foreach (var d in region.Insns.Values)
             {
                 Use(d.Rd);
@@ -245,6 +265,16 @@ internal static unsafe class JitCompiler
             il.Emit(OpCodes.Ldc_I4_0);
             il.Emit(OpCodes.Conv_I8);
             il.Emit(OpCodes.Stloc, _n);
+            if (_fregs is not null)
+            {
+                il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+                il.Emit(OpCodes.Ldfld, FpRegistersField);
+                il.Emit(OpCodes.Stloc, _fregs);
+                // The flags accrued so far, so that the arithmetic sees NX (FloatFlags.HostResultSuffices).
+                il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+                il.Emit(OpCodes.Ldfld, FflagsField);
+                il.Emit(OpCodes.Stloc, _flags!);
+            }
             // Blocks are laid out in page order; the entry may be any of them.
             if (_r.Insns.Keys.First() != _entry0) il.Emit(OpCodes.Br, _labels[_entry0]);
 
@@ -260,7 +290,8 @@ internal static unsafe class JitCompiler
                 EmitInstruction(off, d, nextEmitted);
                 _k++;
             }
-            foreach (var action in _outOfLine) action();
+            // An out-of-line path may add another (a slow path's own fault exit): run until none is left.
+            for (int i = 0; i < _outOfLine.Count; i++) _outOfLine[i]();
 
             // The one exit: registers back to the register file, the pc to the hart.
             il.MarkLabel(_epilogue);
@@ -268,6 +299,17 @@ internal static unsafe class JitCompiler
             {
                 if (_reg[i] is null || !_written[i]) continue;
                 StoreGuestRegisterToMemory(i);
+            }
+            if (_flags is not null)
+            {
+                // fflags |= what the compiled F/D instructions raised (they ran only with FS Dirty, so FS stays right).
+                il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+                il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+                il.Emit(OpCodes.Ldfld, FflagsField);
+                il.Emit(OpCodes.Ldloc, _flags);
+                il.Emit(OpCodes.Or);
+                il.Emit(OpCodes.Conv_U1);
+                il.Emit(OpCodes.Stfld, FflagsField);
             }
             il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
             il.Emit(OpCodes.Ldloc, _exitPc);
@@ -576,8 +618,8 @@ internal static unsafe class JitCompiler
                 case Op.Remw: CallBinary(d, nameof(Hart.JitRemw)); break;
                 case Op.Remuw: CallBinary(d, nameof(Hart.JitRemuw)); break;
 
-                case >= Op.LrW and <= Op.AmomaxuD: CallHandler(off, d, ExecuteAtomic); break;
-                default: CallHandler(off, d, ExecuteFloat); break; // F and D (IsCompiled admits nothing else)
+                case >= Op.LrW and <= Op.AmomaxuD: CallHandler(off, d, ExecuteAtomic, _k); break;
+                default: Float(off, d); break; // F and D (IsCompiled admits nothing else)
             }
             FallThrough(next, nextEmitted);
         }
@@ -728,14 +770,14 @@ internal static unsafe class JitCompiler
         /// F, D and A run through the interpreter's own handlers, given the decoded instruction. Those read and
         /// write the register file, so the registers involved go to memory first and the destination comes back.
         /// </summary>
-        private void CallHandler(int off, DecodedInsn d, MethodInfo handler)
+        private void CallHandler(int off, DecodedInsn d, MethodInfo handler, int k)
         {
             var il = _il;
             int index = _helpers.Count;
             _helpers.Add(d);
             foreach (int r in new[] { d.Rs1, d.Rs2, d.Rd })
                 if (r is > 0 and < 32) StoreGuestRegisterToMemory(r);
-            PublishRetired();
+            PublishRetiredAt(k);
             var fault = il.DefineLabel();
             il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
             il.Emit(OpCodes.Ldc_I4, (int)d.Op);
@@ -752,7 +794,6 @@ internal static unsafe class JitCompiler
                 LoadGuestRegisterFromMemory(d.Rd);
                 il.Emit(OpCodes.Stloc, _reg[d.Rd]!);
             }
-            int k = _k;
             _outOfLine.Add(() =>
             {
                 il.MarkLabel(fault);
@@ -765,6 +806,105 @@ internal static unsafe class JitCompiler
                 }
                 ExitPending(off, d.Length, k);
             });
+        }
+
+        /// <summary>
+        /// An F or D instruction. With FS Dirty and a legal rounding mode (the common case) it runs inline: loads
+        /// and stores through the TLB fast path, arithmetic through the <see cref="FloatInstructions"/> method of
+        /// its op (what the interpreter's <see cref="FloatInstructions.Compute"/> runs), the FP registers in the register file. Otherwise (FS not Dirty, so FS must change or
+        /// the instruction is illegal; frm reserved; a TLB miss) the interpreter's handler runs it out of line.
+        /// </summary>
+        private void Float(int off, DecodedInsn d)
+        {
+            var il = _il;
+            var slow = il.DefineLabel();
+            var done = il.DefineLabel();
+            int k = _k;
+            _outOfLine.Add(() =>
+            {
+                il.MarkLabel(slow);
+                CallHandler(off, d, ExecuteFloat, k);
+                il.Emit(OpCodes.Br, done);
+            });
+            bool hasRm = FloatInstructions.HasRoundingMode[(int)d.Op];
+            if (hasRm && d.Rm is 5 or 6)
+            {
+                il.Emit(OpCodes.Br, slow); // reserved rounding mode (spec 11.2): the handler raises the exception
+                il.MarkLabel(done);
+                return;
+            }
+            // Privileged spec 3.1.6.6: FS Off makes the instruction illegal, Initial or Clean must become Dirty.
+            il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+            il.Emit(OpCodes.Ldfld, MstatusField);
+            il.Emit(OpCodes.Ldc_I8, (long)Hart.FS);
+            il.Emit(OpCodes.And);
+            il.Emit(OpCodes.Ldc_I8, (long)Hart.FS);
+            il.Emit(OpCodes.Bne_Un, slow);
+            switch (d.Op)
+            {
+                case Op.Fld or Op.Flw:
+                    TlbCheck(d, d.Op == Op.Fld ? 8 : 4, store: false, slow);
+                    if (d.Op == Op.Fld)
+                    {
+                        il.Emit(OpCodes.Ldind_I8);
+                    }
+                    else
+                    {
+                        il.Emit(OpCodes.Ldind_U4);
+                        il.Emit(OpCodes.Conv_U8);
+                        il.Emit(OpCodes.Ldc_I8, unchecked((long)FloatInstructions.NaNBox));
+                        il.Emit(OpCodes.Or);
+                    }
+                    il.Emit(OpCodes.Stloc, _value);
+                    FpRegisterAddress(d.Rd);
+                    il.Emit(OpCodes.Ldloc, _value);
+                    il.Emit(OpCodes.Stind_I8);
+                    break;
+                case Op.Fsd or Op.Fsw:
+                    TlbCheck(d, d.Op == Op.Fsd ? 8 : 4, store: true, slow);
+                    GetFp(d.Rs2);
+                    if (d.Op == Op.Fsd) il.Emit(OpCodes.Stind_I8);
+                    else { il.Emit(OpCodes.Conv_U4); il.Emit(OpCodes.Stind_I4); }
+                    break;
+                default:
+                    if (hasRm && d.Rm == 7)
+                    {
+                        // Dynamic: frm, which may hold a reserved value (illegal, left to the handler).
+                        il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+                        il.Emit(OpCodes.Ldfld, FrmField);
+                        il.Emit(OpCodes.Stloc, _rm!);
+                        il.Emit(OpCodes.Ldloc, _rm!);
+                        il.Emit(OpCodes.Ldc_I4_4);
+                        il.Emit(OpCodes.Bgt_Un, slow);
+                    }
+                    bool toFp = FloatInstructions.WritesFpRegister[(int)d.Op];
+                    if (toFp) FpRegisterAddress(d.Rd);
+                    if (FloatInstructions.ReadsIntegerRs1[(int)d.Op]) Get(d.Rs1); else GetFp(d.Rs1);
+                    GetFp(d.Rs2);
+                    if (FloatInstructions.ReadsRs3[(int)d.Op]) GetFp(d.Rs3);
+                    else { il.Emit(OpCodes.Ldc_I4_0); il.Emit(OpCodes.Conv_I8); }
+                    if (!hasRm) il.Emit(OpCodes.Ldc_I4_0);
+                    else if (d.Rm == 7) il.Emit(OpCodes.Ldloc, _rm!);
+                    else il.Emit(OpCodes.Ldc_I4, (int)d.Rm);
+                    il.Emit(OpCodes.Ldloca, _flags!);
+                    il.Emit(OpCodes.Call, FloatMethods[(int)d.Op]!);
+                    if (toFp) il.Emit(OpCodes.Stind_I8); else Set(d.Rd);
+                    break;
+            }
+            il.MarkLabel(done);
+        }
+
+        private void FpRegisterAddress(int r)
+        {
+            _il.Emit(OpCodes.Ldloc, _fregs!);
+            _il.Emit(OpCodes.Ldc_I4, r * 8);
+            _il.Emit(OpCodes.Add);
+        }
+
+        private void GetFp(int r)
+        {
+            FpRegisterAddress(r);
+            _il.Emit(OpCodes.Ldind_I8);
         }
 
         private void PublishRetiredAt(int k)
