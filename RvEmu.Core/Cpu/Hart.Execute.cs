@@ -240,7 +240,10 @@ public sealed unsafe partial class Hart
                     _chunkRetired = steps - faults - 1;
                     if (!ExecuteCsr(op, ref d, out bool endsChunk)) goto trap;
                     if (endsChunk) { pc = npc; goto endChunk; }
-                    break;
+                    // A region ends before a CSR access (never compiled), so code after it is reached only by
+                    // falling through: count it as a jump target, or hot code after a csrr/csrw (trap entry,
+                    // an fflags read in a loop) would never be compiled.
+                    goto taken;
 
                 // ---- privileged ----
                 case Op.Mret: if (!DoMret(out npc)) goto illegal; pc = npc; goto endChunk;
@@ -267,7 +270,8 @@ public sealed unsafe partial class Hart
             continue;
 
         taken:
-            // Hot-code detection: a control transfer's target that is reached often enough gets compiled.
+            // Hot-code detection: a control transfer's target (or the successor of an instruction a region cannot
+            // hold) that is reached often enough gets compiled.
             if (useJit && --_heat[(int)(npc >> 1) & HeatMask] == 0) RequestCompile(npc, pageTag, region, pagePhys, codePage);
             pc = npc;
             continue;
