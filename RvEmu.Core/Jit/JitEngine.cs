@@ -24,7 +24,11 @@ public sealed class JitEngine : IDisposable
     /// <summary>Regions compiled before all compiled and decoded code is dropped and compilation starts afresh (QEMU's tb_flush when its buffer fills).</summary>
     public int MaxRegions { get; }
 
-    private readonly BlockingCollection<CompileRequest> _queue = new(boundedCapacity: 4096);
+    /// <summary>
+    /// Requests, newest first: code that just became hot is what the harts run now (a Linux boot queues hundreds of
+    /// kernel regions; the user program that runs after it should not wait behind them).
+    /// </summary>
+    private readonly BlockingCollection<CompileRequest> _queue = new(new ConcurrentStack<CompileRequest>(), boundedCapacity: 4096);
     private readonly Thread? _thread;
     private int _regionsSinceFlush;
     private long _regionsCompiled, _regionsRefused, _flushes, _compileTicks, _instructionsCompiled;
