@@ -135,7 +135,17 @@ public sealed unsafe partial class Hart
                     // Regions run only with the JIT on, on a page whose fetch permission covers all of it.
                     if (!useJit || pageTag == ulong.MaxValue) { d = ref block.Original; goto dispatch; }
                     long r = block.Run(this, x, pc & ~PageMask, maxSteps - steps + 1, steps - 1 - faults);
-                    if (r > 0) { steps += r - 1; _jitRetired += r; pc = _jitPc; continue; }
+                    if (r > 0)
+                    {
+                        steps += r - 1;
+                        _jitRetired += r;
+                        pc = _jitPc;
+                        // Where a region leaves (an indirect jump or return, a jump off its page or out of it) is a
+                        // control transfer the interpreter did not see: count it, or code reached only from
+                        // compiled code (a return site, a jump table's targets) would never become hot.
+                        if (--_heat[(int)(pc >> 1) & HeatMask] == 0) RequestCompile(pc, pageTag, region, pagePhys, codePage);
+                        continue;
+                    }
                     if (r == 0) { d = ref block.Original; goto dispatch; } // the budget is smaller than its first block
                     // The instruction after ~r retired ones did not complete on its own: a trap, or a device access
                     // that ended the chunk. Account for it as the interpreter does.
