@@ -104,6 +104,24 @@ internal static unsafe class JitCompiler
         return new Emitter(region, original, entry).Emit();
     }
 
+    /// <summary>
+    /// Compile a small region once, off the harts' path: the first region of a run otherwise also pays for loading
+    /// Reflection.Emit and warming the host JIT (about 20 ms, while the hart interprets the hot loop it asked for).
+    /// The engine's thread does it as it starts, while the machine is still being built.
+    /// </summary>
+    public static void WarmUp()
+    {
+        // loop: c.addi a0,1; c.ld a1,8(a2); c.sd a1,16(a2); fld ft1,24(a2); fadd.d ft0,ft1,ft2; fsd ft0,32(a2);
+        //       divu a3,a0,a1; bne a0,a1,loop; c.jr ra  (loads, stores, F/D, a helper call, a loop and an exit)
+        ReadOnlySpan<ushort> code =
+        [
+            0x0505, 0x660c, 0xea0c, 0x3087, 0x0186, 0xf053, 0x0220, 0x3027, 0x0206, 0x56b3, 0x02b5, 0x15e3, 0xfeb5, 0x8082,
+        ];
+        using var memory = new MemoryRegion("jit warm-up", 0, PageSize);
+        code.CopyTo(new Span<ushort>(memory.Host, code.Length));
+        Compile(memory, memory.DecodePage(0, out _), 0, 0, Decoder.Decode(code[0]));
+    }
+
     /// <summary>The instructions of a region by page offset, and the offsets that start a basic block.</summary>
     private sealed class Region
     {

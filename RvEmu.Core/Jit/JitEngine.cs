@@ -84,6 +84,15 @@ public sealed class JitEngine : IDisposable
     {
         try
         {
+            JitCompiler.WarmUp();
+        }
+        catch (Exception e)
+        {
+            // Only a head start: a failure here (a bug in RvEmu) shows in the statistics and costs nothing else.
+            LastError = e.Message;
+        }
+        try
+        {
             foreach (var request in _queue.GetConsumingEnumerable()) Compile(request);
         }
         catch (ObjectDisposedException) { }
