@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using RvEmu.Core.Bus;
+using RvEmu.Core.Isa;
 using RvEmu.Core.Jit;
 
 namespace RvEmu.Core.Cpu;
@@ -66,6 +67,13 @@ public sealed unsafe partial class Hart
         }
         _jit.Request(region, codePage, pagePhys, (int)(target & PageMask));
     }
+
+    /// <summary>
+    /// A CSR instruction in compiled code (the interpreter's own handler): false if it trapped, or, with
+    /// <see cref="EndOfChunk"/> pending, if its write ends the chunk (<see cref="CsrWriteEndsChunk"/>); the region
+    /// then leaves with the instruction retired, as after a device access that ends the chunk.
+    /// </summary>
+    internal bool JitCsr(Op op, ref DecodedInsn d) => ExecuteCsr(op, ref d, out bool endsChunk) && (!endsChunk || Raise(EndOfChunk, 0));
 
     // ---- operations compiled code calls ----
     // Not inlined into compiled regions: with JitRemuw inlined, one region of a random program (JitRandomLoopTests,

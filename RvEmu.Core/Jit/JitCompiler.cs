@@ -17,7 +17,8 @@ namespace RvEmu.Core.Jit;
 /// instructions the interpreter would in the same chunk; every load and store inlines the TLB fast path and
 /// calls the interpreter's own slow path (with the exact retired count published first) otherwise; an
 /// instruction that traps or ends the chunk leaves with its pc and the count before it, and the interpreter
-/// handles it as its own. Instructions that change privilege, CSRs or translation (CSR access, xRET, WFI,
+/// handles it as its own. CSR instructions call the interpreter's handler and leave when their write ends the
+/// chunk (<c>Hart.CsrWriteEndsChunk</c>). Instructions that change privilege or translation or wait (xRET, WFI,
 /// SFENCE.VMA, FENCE.I, ECALL, EBREAK, PAUSE) are never compiled: the region ends before them.
 /// </para>
 /// </summary>
@@ -47,6 +48,7 @@ internal static unsafe class JitCompiler
             : null)
         .ToArray();
     private static readonly MethodInfo ExecuteAtomic = Method("ExecuteAtomic");
+    private static readonly MethodInfo JitCsr = Method(nameof(Hart.JitCsr));
     private static readonly MethodInfo MemoryBarrier = typeof(Interlocked).GetMethod(nameof(Interlocked.MemoryBarrier))!;
 
     /// <summary>The hart's TLB set: load entries (tag, addend), then as many store entries.</summary>
@@ -64,7 +66,7 @@ internal static unsafe class JitCompiler
     public static bool IsCompiled(Op op) => op switch
     {
         Op.Undecoded or Op.Illegal or Op.JitEntry or Op.FenceI or Op.Pause or Op.Ecall or Op.Ebreak => false,
-        >= Op.Csrrw and <= Op.SfenceVma => false,
+        >= Op.Mret and <= Op.SfenceVma => false,
         >= Op.Count => false,
         _ => true,
     };
@@ -637,6 +639,7 @@ internal static unsafe class JitCompiler
                 case Op.Remuw: CallBinary(d, nameof(Hart.JitRemuw)); break;
 
                 case >= Op.LrW and <= Op.AmomaxuD: CallHandler(off, d, ExecuteAtomic, _k); break;
+                case >= Op.Csrrw and <= Op.Csrrci: Csr(off, d); break;
                 default: Float(off, d); break; // F and D (IsCompiled admits nothing else)
             }
             FallThrough(next, nextEmitted);
@@ -910,6 +913,39 @@ internal static unsafe class JitCompiler
                     break;
             }
             il.MarkLabel(done);
+        }
+
+        /// <summary>
+        /// A CSR instruction, through the interpreter's handler. It may read or write fflags: the flags this region's
+        /// F/D instructions raised go to the hart first (and the count restarts from what it holds after). A write
+        /// of mstatus.SUM selects another TLB set, so the region takes the hart's current one again. A write that
+        /// changes what the region assumed (satp, PMP, an interrupt made deliverable...) ends the chunk there.
+        /// </summary>
+        private void Csr(int off, DecodedInsn d)
+        {
+            var il = _il;
+            if (_flags is not null)
+            {
+                il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+                il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+                il.Emit(OpCodes.Ldfld, FflagsField);
+                il.Emit(OpCodes.Ldloc, _flags);
+                il.Emit(OpCodes.Or);
+                il.Emit(OpCodes.Conv_U1);
+                il.Emit(OpCodes.Stfld, FflagsField);
+                il.Emit(OpCodes.Ldc_I4_0);
+                il.Emit(OpCodes.Stloc, _flags);
+            }
+            CallHandler(off, d, JitCsr, _k);
+            if (_flags is not null)
+            {
+                il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+                il.Emit(OpCodes.Ldfld, FflagsField);
+                il.Emit(OpCodes.Stloc, _flags);
+            }
+            il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+            il.Emit(OpCodes.Ldfld, TlbField);
+            il.Emit(OpCodes.Stloc, _tlb);
         }
 
         private void FpRegisterAddress(int r)

@@ -201,6 +201,99 @@ public sealed class JitHardCaseTests
         Assert.That(on.Compiled, Is.GreaterThan((long)on.Result.InstructionsRetired / 2), "the spin loop ran compiled");
     }
 
+    /// <summary>
+    /// CSR instructions run inside compiled regions (through the interpreter's handler): minstret reads see the
+    /// exact count, mscratch round-trips through the register locals, fflags is read and cleared between
+    /// F/D instructions whose flags the region accrues, frm changes the dynamic rounding mode, and a SUM toggle
+    /// switches TLB sets under the region. Lock-step with the interpreter at random budgets.
+    /// </summary>
+    [Test]
+    public void CsrAccessInAHotLoop_RunsCompiled_AndMatchesTheInterpreter()
+    {
+        var a = new Asm();
+        a.Li(T0, 0x6000).Csrrs(0, 0x300, T0);                     // mstatus.FS = Dirty
+        a.Li(T0, 1).Word(R(0x69, 0, T0, 0, 3, 0x53));            // fcvt.d.w ft3, t0
+        a.Li(T0, 3).Word(R(0x69, 0, T0, 0, 4, 0x53));            // fcvt.d.w ft4, t0
+        a.Word(R(0x0d, 4, 3, 0, 2, 0x53));                        // fdiv.d ft2, ft3, ft4: 1/3, inexact
+        a.Word(R(0x69, 0, T0, 0, 1, 0x53));                       // fcvt.d.w ft1, t0: 3.0
+        a.La(S1, 0x1000);
+        a.Li(A2, 5000);
+        a.Li(T3, 0x40000);                                        // mstatus.SUM
+        int loop = a.Here;
+        a.Csrrs(T2, 0xb02, 0);                                    // csrr t2, minstret
+        a.Add_(A3, A3, T2);
+        a.Csrrw(T1, 0x340, A3);                                   // csrrw t1, mscratch, a3
+        a.Add_(A4, A4, T1);
+        a.Word(R(0x01, 2, 1, 7, 1, 0x53));                        // fadd.d ft1, ft1, ft2 (dyn rm, inexact)
+        a.Word(I(0x001, 0, 1, A5, 0x73));                         // csrrw a5, fflags, x0
+        a.Add_(A4, A4, A5);
+        a.Word(I(0x002, 2, 5, 0, 0x73));                          // csrwi frm, 2 (RDN)
+        a.Word(R(0x01, 2, 1, 7, 1, 0x53));                        // fadd.d ft1, ft1, ft2
+        a.Word(I(0x002, 0, 5, 0, 0x73));                          // csrwi frm, 0
+        a.Csrrs(0, 0x300, T3);                                    // csrs mstatus, SUM
+        a.Ld(T4, S1, 0).Add_(A4, A4, T4).Sd(A4, S1, 8);
+        a.Word(I(0x300, T3, 3, 0, 0x73));                         // csrc mstatus, SUM
+        a.Addi_(A2, A2, -1);
+        a.Bne(A2, 0, loop);
+        a.Exit(T0, T1);
+        while (a.Here < 0x1000) a.Word(0x00000013);
+        a.Word(7).Word(0).Word(0).Word(0);
+        var (retired, compiled, _) = Lockstep(Write(a));
+        Assert.That(compiled, Is.GreaterThan((long)retired / 2), "the loop, CSR accesses and all, ran compiled");
+    }
+
+    /// <summary>
+    /// A csrs that sets mstatus.MIE while a timer interrupt is pending, inside a compiled loop: the region must
+    /// end right after it, and the interrupt be taken at the next instruction, as in the interpreter (the handler
+    /// records minstret and mepc at each one). --icount, JIT on and off.
+    /// </summary>
+    [Test]
+    public void CsrWriteThatUnmasksAPendingInterrupt_InCompiledCode_TakesItAtTheNextInstruction()
+    {
+        var a = new Asm();
+        a.Jal(0, 0x440);
+        while (a.Here < 0x400) a.Word(0x00000013);
+        // Handler: record minstret and mepc at s1 + 16*s0, count, re-arm mtimecmp = mtime + 23, return with MIE clear.
+        a.Csrrs(T2, 0xb02, 0);                 // minstret
+        a.Word(I(4, S0, 1, T0, 0x13));         // slli t0, s0, 4
+        a.Add_(T0, T0, S1);
+        a.Sd(T2, T0, 0);
+        a.Csrrs(T2, 0x341, 0);                 // mepc
+        a.Sd(T2, T0, 8);
+        a.Addi_(S0, S0, 1);
+        a.Ld(T2, A4, 0);                       // mtime
+        a.Addi_(T2, T2, 23);
+        a.Sd(T2, A5, 0);                       // mtimecmp
+        a.Mret();                              // MPIE was 0: MIE stays clear
+        while (a.Here < 0x440) a.Word(0x00000013);
+        a.La(T0, 0x400).Csrrw(0, 0x305, T0);
+        a.Li(A4, 0x0200bff8);                  // CLINT mtime
+        a.Li(A5, 0x02004000);                  // CLINT mtimecmp, hart 0
+        a.Li(S1, 0x08010000).Word(I(4, S1, 1, S1, 0x13)); // s1 = 0x80100000
+        a.Li(S0, 0);
+        a.Ld(T2, A4, 0).Addi_(T2, T2, 50).Sd(T2, A5, 0);
+        a.Li(T0, 0x80).Csrrs(0, 0x304, T0);    // mie.MTIE
+        a.Li(A2, 30);
+        a.Li(T3, 0x8);                         // mstatus.MIE
+        int spin = a.Here;
+        for (int i = 0; i < 20; i++) a.Addi_(A3, A3, 1);
+        a.Csrrs(0, 0x300, T3);                 // csrs mstatus, MIE: a pending MTIP is taken right here
+        a.Word(I(0x300, T3, 3, 0, 0x73));      // csrc mstatus, MIE
+        a.Blt(S0, A2, spin);
+        a.Exit(T0, T1);
+        string path = Write(a);
+
+        var (on, off) = RunBothWays(path, 50_000_000, memory: (0x8010_0000, 30 * 16));
+        Assert.That(on.Result.InstructionsRetired, Is.EqualTo(off.Result.InstructionsRetired), "instructions retired");
+        Assert.That(on.Memory, Is.EqualTo(off.Memory), "minstret and mepc at each interrupt");
+        Assert.That(on.X, Is.EqualTo(off.X), "registers at the end");
+        Assert.That(on.X[S0], Is.EqualTo(30UL));
+        ulong csrc = Asm.Base + (ulong)(spin + 20 * 4 + 4);
+        for (int i = 0; i < 30; i++)
+            Assert.That(BitConverter.ToUInt64(on.Memory, 16 * i + 8), Is.EqualTo(csrc), $"interrupt {i} taken after the csrs");
+        Assert.That(on.Compiled, Is.GreaterThan((long)on.Result.InstructionsRetired / 2), "the spin loop ran compiled");
+    }
+
     [Test]
     public void AmoOnADeviceThatEndsTheRun_KeepsItsResult_InCompiledCode()
     {
