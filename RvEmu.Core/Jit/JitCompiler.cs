@@ -279,21 +279,15 @@ internal static unsafe class JitCompiler
                 LoadGuestRegisterFromMemory(i);
                 il.Emit(OpCodes.Stloc, _reg[i]!);
             }
-            il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
-            il.Emit(OpCodes.Ldfld, TlbField);
-            il.Emit(OpCodes.Stloc, _tlb);
+            HartFieldTo(TlbField, _tlb);
             il.Emit(OpCodes.Ldc_I4_0);
             il.Emit(OpCodes.Conv_I8);
             il.Emit(OpCodes.Stloc, _n);
             if (_fregs is not null)
             {
-                il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
-                il.Emit(OpCodes.Ldfld, FpRegistersField);
-                il.Emit(OpCodes.Stloc, _fregs);
+                HartFieldTo(FpRegistersField, _fregs);
                 // The flags accrued so far, so that the arithmetic sees NX (FloatFlags.HostResultSuffices).
-                il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
-                il.Emit(OpCodes.Ldfld, FflagsField);
-                il.Emit(OpCodes.Stloc, _flags!);
+                HartFieldTo(FflagsField, _flags!);
             }
             // Blocks are laid out in page order; the entry may be any of them.
             if (_r.Insns.Keys.First() != _entry0) il.Emit(OpCodes.Br, _labels[_entry0]);
@@ -320,17 +314,7 @@ internal static unsafe class JitCompiler
                 if (_reg[i] is null || !_written[i]) continue;
                 StoreGuestRegisterToMemory(i);
             }
-            if (_flags is not null)
-            {
-                // fflags |= what the compiled F/D instructions raised (they ran only with FS Dirty, so FS stays right).
-                il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
-                il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
-                il.Emit(OpCodes.Ldfld, FflagsField);
-                il.Emit(OpCodes.Ldloc, _flags);
-                il.Emit(OpCodes.Or);
-                il.Emit(OpCodes.Conv_U1);
-                il.Emit(OpCodes.Stfld, FflagsField);
-            }
+            if (_flags is not null) FlagsToHart();
             il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
             il.Emit(OpCodes.Ldloc, _exitPc);
             il.Emit(OpCodes.Stfld, JitPcField);
@@ -926,26 +910,35 @@ internal static unsafe class JitCompiler
             var il = _il;
             if (_flags is not null)
             {
-                il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
-                il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
-                il.Emit(OpCodes.Ldfld, FflagsField);
-                il.Emit(OpCodes.Ldloc, _flags);
-                il.Emit(OpCodes.Or);
-                il.Emit(OpCodes.Conv_U1);
-                il.Emit(OpCodes.Stfld, FflagsField);
+                FlagsToHart();
                 il.Emit(OpCodes.Ldc_I4_0);
                 il.Emit(OpCodes.Stloc, _flags);
             }
             CallHandler(off, d, JitCsr, _k);
-            if (_flags is not null)
-            {
-                il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
-                il.Emit(OpCodes.Ldfld, FflagsField);
-                il.Emit(OpCodes.Stloc, _flags);
-            }
-            il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
-            il.Emit(OpCodes.Ldfld, TlbField);
-            il.Emit(OpCodes.Stloc, _tlb);
+            if (_flags is not null) HartFieldTo(FflagsField, _flags);
+            HartFieldTo(TlbField, _tlb);
+        }
+
+        /// <summary>
+        /// fflags |= what the region's F/D instructions raised (they run inline only with FS Dirty, so FS needs no
+        /// update): at every exit, and before a CSR instruction, which may read or write fflags.
+        /// </summary>
+        private void HartFieldTo(FieldInfo field, LocalBuilder local)
+        {
+            _il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+            _il.Emit(OpCodes.Ldfld, field);
+            _il.Emit(OpCodes.Stloc, local);
+        }
+
+        private void FlagsToHart()
+        {
+            _il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+            _il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+            _il.Emit(OpCodes.Ldfld, FflagsField);
+            _il.Emit(OpCodes.Ldloc, _flags!);
+            _il.Emit(OpCodes.Or);
+            _il.Emit(OpCodes.Conv_U1);
+            _il.Emit(OpCodes.Stfld, FflagsField);
         }
 
         private void FpRegisterAddress(int r)

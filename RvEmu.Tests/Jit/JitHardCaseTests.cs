@@ -156,6 +156,38 @@ public sealed class JitHardCaseTests
     }
 
     /// <summary>
+    /// The start of a timer-interrupt program: a handler at 0x400 that records minstret (and, with
+    /// <paramref name="recordMepc"/>, mepc) at s1 + 8*s0 (16*s0), counts in s0, re-arms mtimecmp = mtime +
+    /// <paramref name="rearm"/> and returns; then mtvec, a4/a5 = the CLINT's mtime/mtimecmp, s1 = 0x80100000,
+    /// the first deadline 50 ticks on, and mie.MTIE. The caller's code follows.
+    /// </summary>
+    private static Asm WithRecordingTimerHandler(bool recordMepc, int rearm)
+    {
+        var a = new Asm();
+        a.Jal(0, 0x440);
+        while (a.Here < 0x400) a.Word(0x00000013);
+        a.Csrrs(T2, 0xb02, 0);                                  // minstret
+        a.Word(I(recordMepc ? 4 : 3, S0, 1, T0, 0x13));         // slli t0, s0, 3 or 4
+        a.Add_(T0, T0, S1);
+        a.Sd(T2, T0, 0);
+        if (recordMepc) a.Csrrs(T2, 0x341, 0).Sd(T2, T0, 8);   // mepc
+        a.Addi_(S0, S0, 1);
+        a.Ld(T2, A4, 0);                                        // mtime
+        a.Addi_(T2, T2, rearm);
+        a.Sd(T2, A5, 0);                                        // mtimecmp
+        a.Mret();
+        while (a.Here < 0x440) a.Word(0x00000013);
+        a.La(T0, 0x400).Csrrw(0, 0x305, T0);
+        a.Li(A4, 0x0200bff8);                                   // CLINT mtime
+        a.Li(A5, 0x02004000);                                   // CLINT mtimecmp, hart 0
+        a.Li(S1, 0x08010000).Word(I(4, S1, 1, S1, 0x13));       // s1 = 0x80100000 (0x08010000 << 4)
+        a.Li(S0, 0);
+        a.Ld(T2, A4, 0).Addi_(T2, T2, 50).Sd(T2, A5, 0);
+        a.Li(T0, 0x80).Csrrs(0, 0x304, T0);                     // mie.MTIE
+        return a;
+    }
+
+    /// <summary>
     /// Timer interrupts arrive while the hart spins in one long compiled loop. Under --icount the whole run,
     /// with devices, is a function of the program: with the JIT on and off it must retire the same instructions
     /// and take every interrupt at the same instruction (the handler records minstret in memory).
@@ -163,27 +195,7 @@ public sealed class JitHardCaseTests
     [Test]
     public void InterruptsDuringALongBlock_ArriveAtTheSameInstruction_JitOnOrOff()
     {
-        var a = new Asm();
-        a.Jal(0, 0x440);
-        while (a.Here < 0x400) a.Word(0x00000013);
-        // Handler: record minstret at s1 + 8*s0, count, re-arm mtimecmp = mtime + 37, return.
-        a.Csrrs(T2, 0xb02, 0);                 // minstret
-        a.Word(I(3, S0, 1, T0, 0x13));         // slli t0, s0, 3
-        a.Add_(T0, T0, S1);
-        a.Sd(T2, T0, 0);
-        a.Addi_(S0, S0, 1);
-        a.Ld(T2, A4, 0);                       // mtime
-        a.Addi_(T2, T2, 37);
-        a.Sd(T2, A5, 0);                       // mtimecmp
-        a.Mret();
-        while (a.Here < 0x440) a.Word(0x00000013);
-        a.La(T0, 0x400).Csrrw(0, 0x305, T0);
-        a.Li(A4, 0x0200bff8);                  // CLINT mtime
-        a.Li(A5, 0x02004000);                  // CLINT mtimecmp, hart 0
-        a.Li(S1, 0x08010000).Word(I(4, S1, 1, S1, 0x13)); // s1 = 0x80100000 (0x08010000 << 4)
-        a.Li(S0, 0);
-        a.Ld(T2, A4, 0).Addi_(T2, T2, 50).Sd(T2, A5, 0);
-        a.Li(T0, 0x80).Csrrs(0, 0x304, T0);    // mie.MTIE
+        var a = WithRecordingTimerHandler(recordMepc: false, rearm: 37);
         a.Li(T0, 0x8).Csrrs(0, 0x300, T0);     // mstatus.MIE
         a.Li(A2, 40);
         int spin = a.Here;
@@ -250,29 +262,7 @@ public sealed class JitHardCaseTests
     [Test]
     public void CsrWriteThatUnmasksAPendingInterrupt_InCompiledCode_TakesItAtTheNextInstruction()
     {
-        var a = new Asm();
-        a.Jal(0, 0x440);
-        while (a.Here < 0x400) a.Word(0x00000013);
-        // Handler: record minstret and mepc at s1 + 16*s0, count, re-arm mtimecmp = mtime + 23, return with MIE clear.
-        a.Csrrs(T2, 0xb02, 0);                 // minstret
-        a.Word(I(4, S0, 1, T0, 0x13));         // slli t0, s0, 4
-        a.Add_(T0, T0, S1);
-        a.Sd(T2, T0, 0);
-        a.Csrrs(T2, 0x341, 0);                 // mepc
-        a.Sd(T2, T0, 8);
-        a.Addi_(S0, S0, 1);
-        a.Ld(T2, A4, 0);                       // mtime
-        a.Addi_(T2, T2, 23);
-        a.Sd(T2, A5, 0);                       // mtimecmp
-        a.Mret();                              // MPIE was 0: MIE stays clear
-        while (a.Here < 0x440) a.Word(0x00000013);
-        a.La(T0, 0x400).Csrrw(0, 0x305, T0);
-        a.Li(A4, 0x0200bff8);                  // CLINT mtime
-        a.Li(A5, 0x02004000);                  // CLINT mtimecmp, hart 0
-        a.Li(S1, 0x08010000).Word(I(4, S1, 1, S1, 0x13)); // s1 = 0x80100000
-        a.Li(S0, 0);
-        a.Ld(T2, A4, 0).Addi_(T2, T2, 50).Sd(T2, A5, 0);
-        a.Li(T0, 0x80).Csrrs(0, 0x304, T0);    // mie.MTIE
+        var a = WithRecordingTimerHandler(recordMepc: true, rearm: 23); // mret leaves MIE clear (MPIE was 0)
         a.Li(A2, 30);
         a.Li(T3, 0x8);                         // mstatus.MIE
         int spin = a.Here;
