@@ -65,6 +65,7 @@ public sealed partial class VirtMachine
                     // Detached or gone: the guest runs on, every hart, without the debugger's breakpoints.
                     _gdb?.Dispose();
                     _gdb = null;
+                    _gdbInput.Clear(); // a partial packet of the old connection must not prefix the next one's
                     _gdbStopped = false;
                     _stepHart = -1;
                     _resumed = Enumerable.Repeat(true, Harts.Count).ToArray();
@@ -218,7 +219,10 @@ public sealed partial class VirtMachine
                 }
                 if (!_gdbStopped || _outcome is not null)
                 {
-                    if (socket.Available == 0) return true;
+                    // Only look: readable means data, or a connection that closed (then Receive gives 0 or
+                    // throws). Available alone stays 0 for a closed connection, so a debugger that went away
+                    // while the guest ran was never noticed, and no other could attach.
+                    if (!socket.Poll(0, SelectMode.SelectRead)) return true;
                 }
                 else if (!socket.Poll(TimeSpan.FromMilliseconds(50), SelectMode.SelectRead))
                 {

@@ -270,6 +270,37 @@ public sealed class GdbStubTests : CliTestBase
         }
     }
 
+    /// <summary>
+    /// A debugger that continues, reads the ack and closes the connection cleanly (nothing left unread, so the
+    /// stub sees a plain FIN, no reset) while the guest runs: the stub must notice, so another can attach.
+    /// </summary>
+    [Test]
+    public void ADebuggerThatClosesCleanlyWhileTheGuestRuns_IsNoticed_AndAnotherCanAttach()
+    {
+        int port = FreePort();
+        var rvemu = StartRvemu("run", "--bios", "none", "--kernel", SpinningKernel(), "--gdb", $"tcp::{port}", "--timeout", "60");
+        try
+        {
+            using (var first = Connect(port))
+            {
+                var s = first.GetStream();
+                Assert.That(Exchange(s, "?"), Does.StartWith("T05"));
+                Send(s, "c");
+                Assert.That(s.ReadByte(), Is.EqualTo('+'), "the continue is acknowledged");
+            }
+            Thread.Sleep(300);
+            using var second = Connect(port);
+            var s2 = second.GetStream();
+            Assert.That(Exchange(s2, "?"), Does.StartWith("T05"), "the second debugger attaches");
+            Assert.That(Exchange(s2, "D"), Is.EqualTo("OK"));
+        }
+        finally
+        {
+            rvemu.Kill(entireProcessTree: true);
+            rvemu.WaitForExit();
+        }
+    }
+
     [Test]
     public void PortInUse_IsOneErrorLine()
     {
