@@ -59,14 +59,30 @@ public sealed class PhysicalBus : IGuestMemory
     public void AddMemory(MemoryRegion region)
     {
         CheckFree(region.Base, region.Size, region.Name);
-        _memory = _memory.Append(region).OrderBy(r => r.Base).ToArray();
+        int at = 0;
+        while (at < _memory.Length && _memory[at].Base < region.Base) at++;
+        _memory = InsertedAt(_memory, at, region);
     }
 
     public void AddDevice(ulong @base, ulong size, IMmioDevice device)
     {
         if (size == 0 || @base + size < @base) throw new ArgumentException($"{device.Name}: bad range");
         CheckFree(@base, size, device.Name);
-        _devices = _devices.Append(new Mapping(@base, size, device)).OrderBy(m => m.Base).ToArray();
+        int at = 0;
+        while (at < _devices.Length && _devices[at].Base < @base) at++;
+        _devices = InsertedAt(_devices, at, new Mapping(@base, size, device));
+    }
+
+    /// <summary>A copy of <paramref name="items"/> with <paramref name="item"/> at <paramref name="at"/> (the tables stay sorted by base).</summary>
+    /// <remarks>A loop and Array.Copy rather than LINQ: machine creation is on the start-up path, and LINQ over
+    /// these types is jitted there (ReadyToRun has no code for those instantiations).</remarks>
+    private static T[] InsertedAt<T>(T[] items, int at, T item)
+    {
+        var result = new T[items.Length + 1];
+        Array.Copy(items, result, at);
+        result[at] = item;
+        Array.Copy(items, at, result, at + 1, items.Length - at);
+        return result;
     }
 
     private void CheckFree(ulong @base, ulong size, string name)
