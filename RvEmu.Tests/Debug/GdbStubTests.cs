@@ -241,57 +241,42 @@ public sealed class GdbStubTests : CliTestBase
     }
 
     [Test]
-    public void AClientThatDisconnectsMidRun_LeavesTheGuestRunning_AndANewOneCanAttach()
-    {
-        int port = FreePort();
-        var rvemu = StartRvemu("run", "--bios", "none", "--kernel", SpinningKernel(), "--gdb", $"tcp::{port}", "--timeout", "60");
-        try
+    public void AClientThatDisconnectsMidRun_LeavesTheGuestRunning_AndANewOneCanAttach() =>
+        AnotherDebuggerAttaches_After(s =>
         {
-            using (var first = Connect(port))
-            {
-                var s = first.GetStream();
-                Assert.That(Exchange(s, "?"), Does.StartWith("T05"));
-                Send(s, "Z0,80000000,4");
-                Receive(s);
-                s.Write("$garbage#00"u8);      // a bad checksum: answered with '-', nothing else happens
-                Send(s, "c");
-            }                                    // gone without a detach
-            Thread.Sleep(500);
-            Assert.That(rvemu.HasExited, Is.False, "the guest runs on");
-            using var second = Connect(port);
-            var s2 = second.GetStream();
-            Assert.That(Exchange(s2, "?"), Does.StartWith("T05"), "a new debugger attaches to a stopped guest");
-            Assert.That(Exchange(s2, "D"), Is.EqualTo("OK"));
-        }
-        finally
-        {
-            rvemu.Kill(entireProcessTree: true);
-            rvemu.WaitForExit();
-        }
-    }
+            Assert.That(Exchange(s, "?"), Does.StartWith("T05"));
+            Send(s, "Z0,80000000,4");
+            Receive(s);
+            s.Write("$garbage#00"u8);      // a bad checksum: answered with '-', nothing else happens
+            Send(s, "c");
+        });                                  // gone without a detach
 
     /// <summary>
     /// A debugger that continues, reads the ack and closes the connection cleanly (nothing left unread, so the
     /// stub sees a plain FIN, no reset) while the guest runs: the stub must notice, so another can attach.
     /// </summary>
     [Test]
-    public void ADebuggerThatClosesCleanlyWhileTheGuestRuns_IsNoticed_AndAnotherCanAttach()
+    public void ADebuggerThatClosesCleanlyWhileTheGuestRuns_IsNoticed_AndAnotherCanAttach() =>
+        AnotherDebuggerAttaches_After(s =>
+        {
+            Assert.That(Exchange(s, "?"), Does.StartWith("T05"));
+            Send(s, "c");
+            Assert.That(s.ReadByte(), Is.EqualTo('+'), "the continue is acknowledged");
+        });
+
+    /// <summary>A first debugger session on a spinning guest, which ends without a detach; then a second debugger attaches and detaches.</summary>
+    private void AnotherDebuggerAttaches_After(Action<NetworkStream> firstSession)
     {
         int port = FreePort();
         var rvemu = StartRvemu("run", "--bios", "none", "--kernel", SpinningKernel(), "--gdb", $"tcp::{port}", "--timeout", "60");
         try
         {
-            using (var first = Connect(port))
-            {
-                var s = first.GetStream();
-                Assert.That(Exchange(s, "?"), Does.StartWith("T05"));
-                Send(s, "c");
-                Assert.That(s.ReadByte(), Is.EqualTo('+'), "the continue is acknowledged");
-            }
-            Thread.Sleep(300);
+            using (var first = Connect(port)) firstSession(first.GetStream());
+            Thread.Sleep(500);
+            Assert.That(rvemu.HasExited, Is.False, "the guest runs on");
             using var second = Connect(port);
             var s2 = second.GetStream();
-            Assert.That(Exchange(s2, "?"), Does.StartWith("T05"), "the second debugger attaches");
+            Assert.That(Exchange(s2, "?"), Does.StartWith("T05"), "a new debugger attaches to a stopped guest");
             Assert.That(Exchange(s2, "D"), Is.EqualTo("OK"));
         }
         finally
