@@ -139,12 +139,11 @@ public sealed unsafe partial class Hart
                     {
                         steps += r - 1;
                         _jitRetired += r;
-                        pc = _jitPc;
                         // Where a region leaves (an indirect jump or return, a jump off its page or out of it) is a
                         // control transfer the interpreter did not see: count it, or code reached only from
                         // compiled code (a return site, a jump table's targets) would never become hot.
-                        if (--_heat[(int)(pc >> 1) & HeatMask] == 0) RequestCompile(pc, pageTag, region, pagePhys, codePage);
-                        continue;
+                        npc = _jitPc;
+                        goto taken;
                     }
                     if (r == 0) { d = ref block.Original; goto dispatch; } // the budget is smaller than its first block
                     // The instruction after ~r retired ones did not complete on its own: a trap, or a device access
@@ -250,9 +249,9 @@ public sealed unsafe partial class Hart
                     _chunkRetired = steps - faults - 1;
                     if (!ExecuteCsr(op, ref d, out bool endsChunk)) goto trap;
                     if (endsChunk) { pc = npc; goto endChunk; }
-                    // A region ends before a CSR access (never compiled), so code after it is reached only by
-                    // falling through: count it as a jump target, or hot code after a csrr/csrw (trap entry,
-                    // an fflags read in a loop) would never be compiled.
+                    // Count the next instruction as a jump target: trap handlers begin with CSR accesses and are
+                    // entered by a trap, which no counter sees, so without this a hot handler (system calls, page
+                    // faults) is never compiled (oscalls: 56% of instructions compiled without, 87% with).
                     goto taken;
 
                 // ---- privileged ----
@@ -280,8 +279,8 @@ public sealed unsafe partial class Hart
             continue;
 
         taken:
-            // Hot-code detection: a control transfer's target (or the successor of an instruction a region cannot
-            // hold) that is reached often enough gets compiled.
+            // Hot-code detection: a control transfer's target (or the successor of a CSR access) that is reached often
+            // enough gets compiled.
             if (useJit && --_heat[(int)(npc >> 1) & HeatMask] == 0) RequestCompile(npc, pageTag, region, pagePhys, codePage);
             pc = npc;
             continue;

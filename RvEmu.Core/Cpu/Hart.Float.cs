@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using RvEmu.Core.Float;
 using RvEmu.Core.Isa;
 

@@ -30,8 +30,8 @@ public sealed unsafe partial class Hart
     // One TLB set per translation regime, as QEMU keeps one per mmu_idx: U, S, M, and S with mstatus.SUM set.
     // A trap or xRET switches sets instead of flushing, so a kernel's translations survive a system call, and
     // so does a SUM toggle (Linux sets and clears SUM around every access to user memory: get_user, put_user,
-    // copy_to_user). What else makes a translation regime-dependent (satp, MXR, MPRV and MPP, PMP) flushes
-    // every set when it changes; sfence.vma flushes every set too.
+    // copy_to_user). satp, PMP and sfence.vma flush every set; MXR, MPRV (and MPP or SUM under MPRV) change
+    // only how loads and stores translate, so they flush the load and store tables (FlushDataTlb).
     private const int TlbSets = 4;
     /// <summary>Entries per set: TlbSize load entries, TlbSize store entries, TlbSize code-page store entries.</summary>
     private const int TlbTablesPerSet = 3;

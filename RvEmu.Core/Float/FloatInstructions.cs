@@ -5,8 +5,8 @@ namespace RvEmu.Core.Float;
 
 /// <summary>
 /// What each F and D instruction other than a load or store computes (unprivileged spec ch. 11 and 12), on raw
-/// register bits: the interpreter (Hart.Float.cs) and compiled regions (JitCompiler) both call
-/// <see cref="Compute"/>, so the two cannot disagree. Operands come from the register file the instruction's
+/// register bits: one method per op, named as the op, which compiled regions (JitCompiler) call directly and
+/// the interpreter (Hart.Float.cs) through <see cref="Compute"/>, so the two cannot disagree. Operands come from the register file the instruction's
 /// format names (<see cref="ReadsIntegerRs1"/>, <see cref="WritesFpRegister"/>); single-precision operands are
 /// unboxed here and results boxed (spec 12.2), so a caller only moves 64-bit values.
 /// </summary>
@@ -42,7 +42,7 @@ internal static class FloatInstructions
 
     /// <summary>A single-precision operand: the low 32 bits if properly NaN-boxed, else the canonical NaN (spec 12.2).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong S(ulong v) => (v & NaNBox) == NaNBox ? (uint)v : CanonicalNaNSingle;
+    private static ulong S(ulong v) => (v & NaNBox) == NaNBox ? (uint)v : CanonicalNaNSingle;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Box(ulong bits) => bits | NaNBox;

@@ -816,8 +816,9 @@ internal static unsafe class JitCompiler
         /// <summary>
         /// An F or D instruction. With FS Dirty and a legal rounding mode (the common case) it runs inline: loads
         /// and stores through the TLB fast path, arithmetic through the <see cref="FloatInstructions"/> method of
-        /// its op (what the interpreter's <see cref="FloatInstructions.Compute"/> runs), the FP registers in the register file. Otherwise (FS not Dirty, so FS must change or
-        /// the instruction is illegal; frm reserved; a TLB miss) the interpreter's handler runs it out of line.
+        /// its op (what the interpreter's <see cref="FloatInstructions.Compute"/> runs), the FP registers in the
+        /// register file. Otherwise (FS not Dirty, so FS must change or the instruction is illegal; frm reserved;
+        /// a TLB miss) the interpreter's handler runs it out of line.
         /// </summary>
         private void Float(int off, DecodedInsn d)
         {
