@@ -150,8 +150,9 @@ internal static class RunCommand
         var result = gdb is null ? machine.Run() : machine.RunUnderDebugger(gdb.Listener, waitForGdb);
         signals.Attach(null);
         console.Detach();
-        options.Log?.Debug("decode: {Decodes} instructions decoded, {Pages} page decode caches created; {Flushes} full TLB flushes",
-            machine.Harts.Sum(h => h.Decodes), machine.Bus.MemoryRegions.Sum(m => m.CodePagesCreated), machine.Harts.Sum(h => h.TlbFlushes));
+        options.Log?.Debug("decode: {Decodes} instructions decoded, {Pages} page decode caches created, {CodeFlushes} dropped all at once; {Flushes} full TLB flushes",
+            machine.Harts.Sum(h => h.Decodes), machine.Bus.MemoryRegions.Sum(m => m.CodePagesCreated), machine.Bus.MemoryRegions.Sum(m => m.CodeFlushes),
+            machine.Harts.Sum(h => h.TlbFlushes));
         if (machine.Jit is { } jit)
         {
             long compiled = machine.Harts.Sum(h => h.JitRetired);

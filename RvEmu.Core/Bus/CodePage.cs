@@ -14,6 +14,12 @@ public sealed class CodePage
     /// <summary>Decoded instructions, indexed by (offset in page) / 2. Shared by every hart (see DecodedInsn.Publish).</summary>
     public readonly DecodedInsn[] Slots = new DecodedInsn[MemoryRegion.SlotsPerPage];
 
+    /// <summary>
+    /// The interpreter's straight-line runs by start slot (Hart.Runs.cs): copies of consecutive decoded slots, so the
+    /// loop steps through an array instead of finding each next slot from the last one's length. Null until the first.
+    /// </summary>
+    internal DecodedInsn[]?[]? Runs;
+
     /// <summary>Compiled regions by slot; a slot whose Op is <see cref="Op.JitEntry"/> has one here. Null until the first.</summary>
     internal JitBlock?[]? Blocks;
 

@@ -53,19 +53,37 @@ public sealed unsafe class MemoryRegion : IDisposable
         created = false;
         var current = Volatile.Read(ref _decodeCache[page]);
         if (current is not null) return current;
+        // The budget is spent: start afresh, as QEMU flushes its whole translation cache when the buffer fills.
+        if (Volatile.Read(ref _livePages) >= MaxCodePages) InvalidateAllCode();
         // Two harts entering a new page at once must share one CodePage, or one's compiled regions are lost.
         var fresh = new CodePage();
         current = Interlocked.CompareExchange(ref _decodeCache[page], fresh, null);
         if (current is not null) return current;
         created = true;
         Interlocked.Increment(ref _codePagesCreated);
+        Interlocked.Increment(ref _livePages);
         return fresh;
     }
 
-    private long _codePagesCreated;
+    private long _codePagesCreated, _codeFlushes;
+    private int _livePages;
+
+    /// <summary>
+    /// The decode-cache budget: at most this many pages hold decoded (and compiled) code at once; the next page
+    /// to become code drops them all first. A page costs 32 KiB of decoded slots, plus the interpreter's runs and
+    /// compiled regions where it has them; Linux's boot uses about 600 pages, so the default (2048 pages, 64 MiB
+    /// of slots) only caps guests that run code from all over their memory. Settable before the guest starts.
+    /// </summary>
+    public int MaxCodePages { get; set; } = 2048;
 
     /// <summary>How many decode caches of pages were created (statistics: a page is created again after its code changed).</summary>
     public long CodePagesCreated => Interlocked.Read(ref _codePagesCreated);
+
+    /// <summary>Pages that hold decoded code now (approximate while harts create and drop pages at the same time).</summary>
+    public int LiveCodePages => Volatile.Read(ref _livePages);
+
+    /// <summary>Times every decoded page was dropped at once (the decode-cache budget or the JIT's code budget).</summary>
+    public long CodeFlushes => Interlocked.Read(ref _codeFlushes);
 
     /// <summary>The live decode cache of the page holding <paramref name="address"/>, or null (the JIT checks its work is not stale).</summary>
     public CodePage? CurrentCodePage(ulong address) => Volatile.Read(ref _decodeCache[(address - Base) >> PageShift]);
@@ -83,12 +101,21 @@ public sealed unsafe class MemoryRegion : IDisposable
             var page = Volatile.Read(ref _decodeCache[p]);
             if (page is null) continue;
             long pageStart = (long)(p << PageShift), start = (long)(address - Base) - pageStart;
-            if (page.Overlaps(start, start + (long)length)) Volatile.Write(ref _decodeCache[p], null);
+            if (page.Overlaps(start, start + (long)length) && Interlocked.CompareExchange(ref _decodeCache[p], null, page) == page)
+                Interlocked.Decrement(ref _livePages);
         }
     }
 
-    /// <summary>Drop every cached decode (fence.i).</summary>
-    public void InvalidateAllCode() => Array.Clear(_decodeCache);
+    /// <summary>
+    /// Drop every cached decode and compiled region (a code budget is spent). Harts running on a dropped page finish
+    /// with it and fetch afresh when they leave it, or at FENCE.I, which is all Zifencei asks of a stale page.
+    /// </summary>
+    public void InvalidateAllCode()
+    {
+        Array.Clear(_decodeCache);
+        Volatile.Write(ref _livePages, 0);
+        Interlocked.Increment(ref _codeFlushes);
+    }
 
     public void Dispose()
     {

@@ -82,22 +82,47 @@ public sealed unsafe partial class Hart
         MemoryRegion? region = null;
         ulong pagePhys = 0;
         ulong v;
+        // Within a straight-line run (Hart.Runs.cs): the next instruction, and how many of the run are left after it.
+        ref DecodedInsn next = ref Unsafe.NullRef<DecodedInsn>();
+        int left = 0;
 
         while (steps < maxSteps)
         {
             steps++;
             ulong npc = pc;
-            if ((pc & ~PageMask) != pageTag)
+            ref DecodedInsn d = ref next;
+            if (left != 0)
             {
-                var p = FetchPage(pc, out region, out pagePhys, out bool wholePage);
-                if (p is null) goto trap;
-                codePage = p;
-                page = p.Slots;
-                // A page PMP makes only partly executable is fetched (and checked) again for every instruction.
-                pageTag = wholePage ? pc & ~PageMask : ulong.MaxValue;
+                // Inside a run: the page and the order of its instructions are known.
+                next = ref Unsafe.Add(ref next, 1);
+                left--;
             }
-            // The slot index is below SlotsPerPage by construction, so skip the bounds check.
-            ref DecodedInsn d = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), (int)(pc & PageMask) >> 1);
+            else
+            {
+                if ((pc & ~PageMask) != pageTag)
+                {
+                    var p = FetchPage(pc, out region, out pagePhys, out bool wholePage);
+                    if (p is null) goto trap;
+                    codePage = p;
+                    page = p.Slots;
+                    // A page PMP makes only partly executable is fetched (and checked) again for every instruction.
+                    pageTag = wholePage ? pc & ~PageMask : ulong.MaxValue;
+                }
+                // The slot index is below SlotsPerPage by construction, so skip the bounds check.
+                d = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), (int)(pc & PageMask) >> 1);
+                // Start a run here when more than this instruction may run in this call (tracing, triggers and the
+                // debugger step one at a time), unless a compiled region starts here.
+                if (steps < maxSteps && pageTag != ulong.MaxValue && (!useJit || DecodedInsn.ReadOp(ref d) != Op.JitEntry))
+                {
+                    var run = RunAt(pc, codePage!, region!, pagePhys);
+                    if (run.Length > 1)
+                    {
+                        d = ref MemoryMarshal.GetArrayDataReference(run);
+                        next = ref Unsafe.Add(ref d, 1);
+                        left = run.Length - 1;
+                    }
+                }
+            }
         dispatch:
             // The decode cache is shared by every hart: read Op with acquire semantics so that a slot another
             // hart is filling is seen either as Undecoded or complete (see DecodedInsn.Publish), and read every
@@ -279,6 +304,7 @@ public sealed unsafe partial class Hart
             continue;
 
         taken:
+            left = 0;
             // Hot-code detection: a control transfer's target (or the successor of a CSR access) that is reached often
             // enough gets compiled.
             if (useJit && --_heat[(int)(npc >> 1) & HeatMask] == 0) RequestCompile(npc, pageTag, region, pagePhys, codePage);
@@ -288,6 +314,7 @@ public sealed unsafe partial class Hart
         illegal:
             Raise(ExceptionCause.IllegalInstruction, d.Raw);
         trap:
+            left = 0;
             if (_pendingCause == EndOfChunk)
             {
                 // Not a trap: a device access completed and asked the run loop to return (see RequestChunkEnd).

@@ -1,0 +1,84 @@
+using System.Runtime.CompilerServices;
+using RvEmu.Core.Bus;
+using RvEmu.Core.Isa;
+
+namespace RvEmu.Core.Cpu;
+
+/// <summary>
+/// Straight-line runs for the interpreter. Stepping from one decode-cache slot to the next needs the last
+/// instruction's length (a load) before the next slot's address is known, so every instruction waited for the
+/// one before it: about 9 host cycles each, whatever it did. A run is a copy of the decoded instructions that
+/// follow each other from a start slot, laid out back to back, so the loop walks an array and the host's
+/// out-of-order core overlaps the instructions. A run continues past conditional branches (a taken one leaves
+/// it) and stops after anything that jumps, traps by design, or may change what the loop took as fixed (CSR
+/// accesses, fences, xRET, WFI), before an instruction that crosses into the next page, and at
+/// <see cref="MaxRunLength"/>. Runs belong to their <see cref="CodePage"/> and are dropped with it when its bytes
+/// change, so they are exactly as fresh as the decode cache they were copied from.
+/// </summary>
+public sealed unsafe partial class Hart
+{
+    /// <summary>The longest run: long enough to cover a loop body, short enough that building one ahead wastes little.</summary>
+    internal const int MaxRunLength = 32;
+
+    /// <summary>
+    /// The run that starts at <paramref name="pc"/> on <paramref name="codePage"/> (whose fetch permission covers
+    /// the whole page), built on first use. Instructions ahead of <paramref name="pc"/> are decoded here, without
+    /// raising anything: a slot that will not decode is <see cref="Op.Illegal"/>, which traps only if it runs.
+    /// </summary>
+    private DecodedInsn[] RunAt(ulong pc, CodePage codePage, MemoryRegion region, ulong pagePhys)
+    {
+        int first = (int)(pc & PageMask) >> 1;
+        var runs = Volatile.Read(ref codePage.Runs);
+        if (runs is null)
+        {
+            runs = new DecodedInsn[]?[MemoryRegion.SlotsPerPage];
+            runs = Interlocked.CompareExchange(ref codePage.Runs, runs, null) ?? runs;
+        }
+        var run = Volatile.Read(ref runs[first]);
+        if (run is not null) return run;
+
+        Span<DecodedInsn> buffer = stackalloc DecodedInsn[MaxRunLength];
+        int n = 0;
+        int offset = (int)(pc & PageMask);
+        // An instruction in the page's last parcel may cross into the next page: the loop fetches it on its own.
+        while (n < MaxRunLength && offset < MemoryRegion.PageSize - 2)
+        {
+            ref DecodedInsn slot = ref codePage.Slots[offset >> 1];
+            Op op = DecodedInsn.ReadOp(ref slot);
+            DecodedInsn d;
+            if (op == Op.Undecoded)
+            {
+                codePage.NoteCode(offset, offset + 4);
+                _decodes++;
+                DecodeAt((pc & ~PageMask) | (uint)offset, region, pagePhys, out d); // within the page: cannot fail
+                DecodedInsn.Publish(ref slot, d);
+            }
+            else if (op == Op.JitEntry)
+            {
+                d = codePage.Blocks![offset >> 1]!.Original;
+            }
+            else
+            {
+                d = slot;
+                d.Op = op;
+            }
+            buffer[n++] = d;
+            if (EndsRun(d.Op)) break;
+            offset += d.Length;
+        }
+        run = buffer[..n].ToArray();
+        Volatile.Write(ref runs[first], run);
+        return run;
+    }
+
+    /// <summary>Instructions after which the loop does not simply go on to the next one (see the class remarks).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool EndsRun(Op op) => op switch
+    {
+        Op.Jal or Op.Jalr or Op.Illegal => true,
+        Op.FenceI or Op.Ecall or Op.Ebreak or Op.Pause => true,
+        >= Op.Csrrw and <= Op.Csrrci => true,
+        Op.Mret or Op.Sret or Op.Wfi or Op.SfenceVma => true,
+        _ => false,
+    };
+}
