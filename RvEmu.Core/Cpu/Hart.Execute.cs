@@ -114,7 +114,9 @@ public sealed unsafe partial class Hart
                 // debugger step one at a time), unless a compiled region starts here.
                 if (steps < maxSteps && pageTag != ulong.MaxValue && (!useJit || DecodedInsn.ReadOp(ref d) != Op.JitEntry))
                 {
-                    var run = RunAt(pc, codePage!, region!, pagePhys);
+                    var runs = codePage!.Runs;
+                    var run = runs is null ? null : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(runs), (int)(pc & PageMask) >> 1);
+                    run ??= RunAt(pc, codePage, region!, pagePhys);
                     if (run.Length > 1)
                     {
                         d = ref MemoryMarshal.GetArrayDataReference(run);
