@@ -11,6 +11,18 @@ namespace RvEmu.Core.Bus;
 /// </summary>
 public sealed class CodePage
 {
+    public CodePage(MemoryRegion region, ulong pagePhys)
+    {
+        Region = region;
+        PagePhys = pagePhys;
+    }
+
+    /// <summary>The memory the page lies in.</summary>
+    public readonly MemoryRegion Region;
+
+    /// <summary>The page's physical address.</summary>
+    public readonly ulong PagePhys;
+
     /// <summary>Decoded instructions, indexed by (offset in page) / 2. Shared by every hart (see DecodedInsn.Publish).</summary>
     public readonly DecodedInsn[] Slots = new DecodedInsn[MemoryRegion.SlotsPerPage];
 

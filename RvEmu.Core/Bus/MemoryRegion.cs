@@ -56,7 +56,7 @@ public sealed unsafe class MemoryRegion : IDisposable
         // The budget is spent: start afresh, as QEMU flushes its whole translation cache when the buffer fills.
         if (Volatile.Read(ref _livePages) >= MaxCodePages) InvalidateAllCode();
         // Two harts entering a new page at once must share one CodePage, or one's compiled regions are lost.
-        var fresh = new CodePage();
+        var fresh = new CodePage(this, Base + (page << PageShift));
         current = Interlocked.CompareExchange(ref _decodeCache[page], fresh, null);
         if (current is not null) return current;
         created = true;

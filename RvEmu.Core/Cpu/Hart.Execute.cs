@@ -77,10 +77,8 @@ public sealed unsafe partial class Hart
         ulong pc = _pc;
         long steps = 0, faults = 0;
         ulong pageTag = ulong.MaxValue;
-        DecodedInsn[] page = Array.Empty<DecodedInsn>();
+        // The page the loop fetches from; its region and physical address come with it (fewer loop-carried locals).
         CodePage? codePage = null;
-        MemoryRegion? region = null;
-        ulong pagePhys = 0;
         ulong v;
         // Within a straight-line run (Hart.Runs.cs): the next instruction, and how many of the run are left after it.
         ref DecodedInsn next = ref Unsafe.NullRef<DecodedInsn>();
@@ -101,22 +99,21 @@ public sealed unsafe partial class Hart
             {
                 if ((pc & ~PageMask) != pageTag)
                 {
-                    var p = FetchPage(pc, out region, out pagePhys, out bool wholePage);
+                    var p = FetchPage(pc, out _, out _, out bool wholePage);
                     if (p is null) goto trap;
                     codePage = p;
-                    page = p.Slots;
                     // A page PMP makes only partly executable is fetched (and checked) again for every instruction.
                     pageTag = wholePage ? pc & ~PageMask : ulong.MaxValue;
                 }
                 // The slot index is below SlotsPerPage by construction, so skip the bounds check.
-                d = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), (int)(pc & PageMask) >> 1);
+                d = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(codePage!.Slots), (int)(pc & PageMask) >> 1);
                 // Start a run here when more than this instruction may run in this call (tracing, triggers and the
                 // debugger step one at a time), unless a compiled region starts here.
                 if (steps < maxSteps && pageTag != ulong.MaxValue && (!useJit || DecodedInsn.ReadOp(ref d) != Op.JitEntry))
                 {
-                    var runs = codePage!.Runs;
+                    var runs = codePage.Runs;
                     var run = runs is null ? null : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(runs), (int)(pc & PageMask) >> 1);
-                    run ??= RunAt(pc, codePage, region!, pagePhys);
+                    run ??= RunAt(pc, codePage);
                     if (run.Length > 1)
                     {
                         d = ref MemoryMarshal.GetArrayDataReference(run);
@@ -140,9 +137,9 @@ public sealed unsafe partial class Hart
                 {
                     // Widen the page's code range before reading the bytes, so a store to them from now on drops the page.
                     int at = (int)(pc & PageMask);
-                    codePage?.NoteCode(at, at + 4);
+                    codePage!.NoteCode(at, at + 4);
                     _decodes++;
-                    if (!DecodeAt(pc, region!, pagePhys, out var fresh)) goto trap;
+                    if (!DecodeAt(pc, codePage.Region, codePage.PagePhys, out var fresh)) goto trap;
                     if ((pc & PageMask) == PageMask - 1 && fresh.Length == 4)
                     {
                         _uncachedInsn = fresh;
@@ -309,7 +306,7 @@ public sealed unsafe partial class Hart
             left = 0;
             // Hot-code detection: a control transfer's target (or the successor of a CSR access) that is reached often
             // enough gets compiled.
-            if (useJit && --_heat[(int)(npc >> 1) & HeatMask] == 0) RequestCompile(npc, pageTag, region, pagePhys, codePage);
+            if (useJit && --_heat[(int)(npc >> 1) & HeatMask] == 0) RequestCompile(npc, pageTag, codePage);
             pc = npc;
             continue;
 

@@ -52,20 +52,18 @@ public sealed unsafe partial class Hart
     /// target's page must already be known to the fetch TLB (it is, when the hart runs there), so this
     /// never walks page tables or raises anything.
     /// </summary>
-    private void RequestCompile(ulong target, ulong pageTag, MemoryRegion? region, ulong pagePhys, CodePage? codePage)
+    private void RequestCompile(ulong target, ulong pageTag, CodePage? codePage)
     {
         _heat[(int)(target >> 1) & HeatMask] = _jit!.Cooldown;
         ulong vpage = target & ~PageMask;
-        if (vpage != pageTag || codePage is null || region is null)
+        if (vpage != pageTag || codePage is null)
         {
             int i = (int)((target >> 12) & TlbIndexMask);
             if (_fetchTag[i] != vpage) return;
-            region = _fetchRegion[i]!;
-            pagePhys = _fetchPhys[i];
-            codePage = region.CurrentCodePage(pagePhys);
+            codePage = _fetchRegion[i]!.CurrentCodePage(_fetchPhys[i]);
             if (codePage is null) return;
         }
-        _jit.Request(region, codePage, pagePhys, (int)(target & PageMask));
+        _jit.Request(codePage.Region, codePage, codePage.PagePhys, (int)(target & PageMask));
     }
 
     /// <summary>

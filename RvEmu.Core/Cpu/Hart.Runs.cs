@@ -25,7 +25,7 @@ public sealed unsafe partial class Hart
     /// the whole page), built on first use (the loop looks a built one up itself). Instructions ahead of <paramref name="pc"/> are decoded here, without
     /// raising anything: a slot that will not decode is <see cref="Op.Illegal"/>, which traps only if it runs.
     /// </summary>
-    private DecodedInsn[] RunAt(ulong pc, CodePage codePage, MemoryRegion region, ulong pagePhys)
+    private DecodedInsn[] RunAt(ulong pc, CodePage codePage)
     {
         int first = (int)(pc & PageMask) >> 1;
         var runs = Volatile.Read(ref codePage.Runs);
@@ -50,7 +50,7 @@ public sealed unsafe partial class Hart
             {
                 codePage.NoteCode(offset, offset + 4);
                 _decodes++;
-                DecodeAt((pc & ~PageMask) | (uint)offset, region, pagePhys, out d); // within the page: cannot fail
+                DecodeAt((pc & ~PageMask) | (uint)offset, codePage.Region, codePage.PagePhys, out d); // within the page: cannot fail
                 DecodedInsn.Publish(ref slot, d);
             }
             else if (op == Op.JitEntry)
