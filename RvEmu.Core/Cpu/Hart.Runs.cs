@@ -11,9 +11,10 @@ namespace RvEmu.Core.Cpu;
 /// follow each other from a start slot, laid out back to back, so the loop walks an array and the host's
 /// out-of-order core overlaps the instructions. A run continues past conditional branches (a taken one leaves
 /// it) and stops after anything that jumps, traps by design, or may change what the loop took as fixed (CSR
-/// accesses, fences, xRET, WFI), before an instruction that crosses into the next page, and at
-/// <see cref="MaxRunLength"/>. Runs belong to their <see cref="CodePage"/> and are dropped with it when its bytes
-/// change, so they are exactly as fresh as the decode cache they were copied from.
+/// accesses, fences, xRET, WFI), before an instruction that crosses into the next page, before the entry of a
+/// compiled region (a new region drops its page's runs, see JitEngine), and at <see cref="MaxRunLength"/>. Runs
+/// belong to their <see cref="CodePage"/> and are dropped with it when its bytes change, so they are exactly as
+/// fresh as the decode cache they were copied from.
 /// </summary>
 public sealed unsafe partial class Hart
 {
@@ -55,6 +56,8 @@ public sealed unsafe partial class Hart
             }
             else if (op == Op.JitEntry)
             {
+                // A compiled region starts here: a run that reached it would run its code interpreted.
+                if (n > 0) break;
                 d = codePage.Blocks![offset >> 1]!.Original;
             }
             else

@@ -156,6 +156,9 @@ public sealed class JitEngine : IDisposable
             Interlocked.Increment(ref _regionsRefused);
             return;
         }
+        // The interpreter's runs on this page were built without the region: ones that pass its entry would keep
+        // running its code interpreted after falling through into it. Drop them; they are rebuilt on use.
+        Volatile.Write(ref r.Page.Runs, null);
         Interlocked.Increment(ref _regionsCompiled);
     }
 
