@@ -273,14 +273,12 @@ public sealed unsafe partial class Hart
                     _chunkRetired = steps - faults - 1;
                     if (!ExecuteCsr(op, ref d, out bool endsChunk)) goto trap;
                     if (endsChunk) { pc = npc; goto endChunk; }
-                    // Count the next instruction as a jump target: trap handlers begin with CSR accesses and are
-                    // entered by a trap, which no counter sees, so without this a hot handler (system calls, page
-                    // faults) is never compiled (oscalls: 56% of instructions compiled without, 87% with).
-                    goto taken;
+                    break;
 
                 // ---- privileged ----
-                case Op.Mret: if (!DoMret(out npc)) goto illegal; pc = npc; goto endChunk;
-                case Op.Sret: if (!DoSret(out npc)) goto illegal; pc = npc; goto endChunk;
+                // Where an xRET returns to (the code after a system call or a fault) is a control transfer too.
+                case Op.Mret: if (!DoMret(out npc)) goto illegal; pc = npc; if (useJit) CountTarget(pc); goto endChunk;
+                case Op.Sret: if (!DoSret(out npc)) goto illegal; pc = npc; if (useJit) CountTarget(pc); goto endChunk;
                 case Op.Wfi: if (!DoWfi()) goto illegal; pc = npc; goto endChunk;
                 case Op.SfenceVma:
                     if (_priv == PrivilegeMode.User || (_priv == PrivilegeMode.Supervisor && (_mstatus & TVM) != 0)) goto illegal;
@@ -304,8 +302,8 @@ public sealed unsafe partial class Hart
 
         taken:
             left = 0;
-            // Hot-code detection: a control transfer's target (or the successor of a CSR access) that is reached often
-            // enough gets compiled.
+            // Hot-code detection: a control transfer's target that is reached often enough gets compiled (traps and
+            // xRETs count their targets too, see CountTarget).
             if (useJit && --_heat[(int)(npc >> 1) & HeatMask] == 0) RequestCompile(npc, pageTag, codePage);
             pc = npc;
             continue;
@@ -324,6 +322,9 @@ public sealed unsafe partial class Hart
             TakePendingException(pc);
             pc = _pc;
             pageTag = ulong.MaxValue;
+            // A trap handler is entered by traps only, which no branch counts: count them, or hot handlers (system
+            // calls, page faults) would never be compiled.
+            if (useJit) CountTarget(pc);
         }
         goto done;
 

@@ -52,6 +52,12 @@ public sealed unsafe partial class Hart
     /// target's page must already be known to the fetch TLB (it is, when the hart runs there), so this
     /// never walks page tables or raises anything.
     /// </summary>
+    /// <summary>Count a control transfer the loop does not see as a branch (a trap, an xRET) towards compiling its target.</summary>
+    private void CountTarget(ulong target)
+    {
+        if (--_heat[(int)(target >> 1) & HeatMask] == 0) RequestCompile(target, ulong.MaxValue, null);
+    }
+
     private void RequestCompile(ulong target, ulong pageTag, CodePage? codePage)
     {
         _heat[(int)(target >> 1) & HeatMask] = _jit!.Cooldown;
