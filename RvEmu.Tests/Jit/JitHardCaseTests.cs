@@ -116,6 +116,25 @@ public sealed class JitHardCaseTests
     }
 
     [Test]
+    public void AHotTrapHandler_AndTheCodeItReturnsTo_RunCompiled()
+    {
+        // Every iteration makes a system call. The handler is entered only by the trap and its return site only by
+        // MRET: no branch leads to either, so unless traps and xRETs count their targets neither is ever compiled.
+        var a = WithSkippingHandler();
+        a.Li(A1, 3000);
+        int loop = a.Here;
+        a.Word(0x00000073);          // ecall: the handler skips it
+        a.Addi_(A1, A1, -1);
+        a.Bne(A1, 0, loop);
+        a.Exit(T0, T1);
+        var (retired, compiled, x) = Lockstep(Write(a));
+        Assert.That(x[S0], Is.EqualTo(3000UL), "every ecall trapped once");
+        // Per iteration: 4 of the handler's 5 instructions (MRET ends a region) and 2 of the loop's 3 (ECALL does),
+        // 6 of 8; without counting xRET targets 4 of 8, without counting trap targets 2 of 8.
+        Assert.That(compiled, Is.GreaterThan((long)(retired * 3 / 4)), $"{compiled} of {retired} instructions ran compiled");
+    }
+
+    [Test]
     public void LoadFaultInTheMiddleOfACompiledBlock_IsPrecise()
     {
         var a = WithSkippingHandler();
