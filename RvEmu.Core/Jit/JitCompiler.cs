@@ -130,6 +130,8 @@ internal static unsafe class JitCompiler
         public readonly SortedDictionary<int, DecodedInsn> Insns = new();
         public readonly HashSet<int> Leaders = new();
         public readonly Dictionary<int, int> BlockLength = new();
+        /// <summary>Where calls (JAL that links) in the region return to: a JALR that goes there stays in the region.</summary>
+        public readonly SortedSet<int> ReturnSites = new();
     }
 
     private static Region Discover(byte* page, int entry)
@@ -160,7 +162,19 @@ internal static unsafe class JitCompiler
                         r.Leaders.Add((int)target);
                         work.Push((int)target);
                     }
-                    if (d.Op == Op.Jal) break;
+                    if (d.Op == Op.Jal)
+                    {
+                        // A call into the page: its return site joins the region, so that the callee's return
+                        // (a JALR, see EmitInstruction) continues here instead of leaving the region.
+                        int back = off + d.Length;
+                        if (d.Rd != Decoder.SinkRegister && back < PageSize)
+                        {
+                            r.ReturnSites.Add(back);
+                            r.Leaders.Add(back);
+                            work.Push(back);
+                        }
+                        break;
+                    }
                     r.Leaders.Add(off + d.Length);
                 }
                 else if (d.Op == Op.Jalr)
@@ -553,6 +567,22 @@ internal static unsafe class JitCompiler
                     PushPc(next);
                     Set(d.Rd);
                     AddToN(_blockLength);
+                    // A return to one of the region's call sites continues there (its block checks the budget as
+                    // any other way in does); any other target leaves the region.
+                    if (_r.ReturnSites.Count > 0)
+                    {
+                        il.Emit(OpCodes.Ldloc, _va);
+                        il.Emit(OpCodes.Ldarg_S, (byte)ArgPcBase);
+                        il.Emit(OpCodes.Sub);
+                        il.Emit(OpCodes.Stloc, _value);
+                        foreach (int site in _r.ReturnSites)
+                        {
+                            if (!_r.Insns.ContainsKey(site)) continue;
+                            il.Emit(OpCodes.Ldloc, _value);
+                            il.Emit(OpCodes.Ldc_I8, (long)site);
+                            il.Emit(OpCodes.Beq, _labels[site]);
+                        }
+                    }
                     il.Emit(OpCodes.Ldloc, _va);
                     ExitWithPcOnStack(0);
                     return;

@@ -135,6 +135,42 @@ public sealed class JitHardCaseTests
     }
 
     [Test]
+    public void RecursiveCalls_ReturnInsideTheCompiledRegion_AndMatchTheInterpreter()
+    {
+        // fib(18) by naive recursion: every return goes back to one of fib's two call sites, which the region
+        // compiled from fib holds, so returns stay in compiled code (budgets cut it anywhere, lock-step).
+        const int Sp = 2;
+        var a = new Asm();
+        a.Li(Sp, 0x08010000).Word(I(4, Sp, 1, Sp, 0x13));          // sp = 0x80100000
+        a.Li(A0, 18);
+        int call = a.Here;
+        a.Word(0);                                                 // jal ra, fib (patched)
+        a.Add_(S1, A0, 0);
+        a.Exit(T0, T1);
+        int fib = a.Here;
+        a.Patch(call, J(fib - call, Ra));
+        a.Addi_(Sp, Sp, -32).Sd(Ra, Sp, 24).Sd(S1, Sp, 16).Sd(S0, Sp, 8);
+        a.Li(T0, 2);
+        int toRecurse = a.Here;
+        a.Word(0);                                                 // bge a0, t0, recurse (patched)
+        int done = a.Here;
+        a.Ld(Ra, Sp, 24).Ld(S1, Sp, 16).Ld(S0, Sp, 8).Addi_(Sp, Sp, 32);
+        a.Word(I(0, Ra, 0, 0, 0x67));                              // ret
+        a.Patch(toRecurse, B(a.Here - toRecurse, T0, A0, 5));
+        a.Add_(S1, A0, 0);                                         // s1 = n
+        a.Addi_(A0, S1, -1);
+        a.Jal(Ra, fib);                                            // fib(n - 1)
+        a.Add_(S0, A0, 0);
+        a.Addi_(A0, S1, -2);
+        a.Jal(Ra, fib);                                            // fib(n - 2)
+        a.Add_(A0, A0, S0);
+        a.Jal(0, done);
+        var (retired, compiled, x) = Lockstep(Write(a));
+        Assert.That(x[S1], Is.EqualTo(2584UL), "fib(18)");
+        Assert.That(compiled, Is.GreaterThan((long)(retired * 9 / 10)), $"{compiled} of {retired} instructions ran compiled");
+    }
+
+    [Test]
     public void LoadFaultInTheMiddleOfACompiledBlock_IsPrecise()
     {
         var a = WithSkippingHandler();
