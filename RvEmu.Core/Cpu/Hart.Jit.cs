@@ -47,17 +47,53 @@ public sealed unsafe partial class Hart
         }
     }
 
+    /// <summary>How deep compiled regions call each other now (<see cref="JitCallNested"/>).</summary>
+    private int _jitDepth;
+
+    /// <summary>Most regions on the host stack at once: each level is a few host frames; deeper calls leave.</summary>
+    internal const int MaxJitDepth = 8;
+
+    /// <summary>Returned by <see cref="JitCallNested"/> when it did not enter a region.</summary>
+    internal const long NotEntered = long.MinValue;
+
     /// <summary>
-    /// A control transfer to <paramref name="target"/> became hot: ask for a region starting there. The
-    /// target's page must already be known to the fetch TLB (it is, when the hart runs there), so this
-    /// never walks page tables or raises anything.
+    /// An indirect call (JALR that links) in a compiled region, to <paramref name="target"/>: run the region
+    /// compiled there directly, nested, instead of leaving to the interpreter loop and entering it from there.
+    /// The callee gets what is left of the caller's budget and the exact retired count, and returns as it would
+    /// to the loop (n &gt; 0 retired and hart._jitPc, 0, or ~n before an instruction that did not complete); the
+    /// caller goes on at its own return site if the callee's return lands there. <see cref="NotEntered"/> when
+    /// there is no region at the target yet, its page is not in the fetch TLB (no page walk, nothing raised
+    /// here), or the regions are nested <see cref="MaxJitDepth"/> deep. This is the jump cache QEMU's TCG looks
+    /// indirect jumps up in, keyed by the fetch TLB and the decode cache that already exist.
     /// </summary>
+    internal long JitCallNested(ulong target, long budget, long retiredBase)
+    {
+        if (_jitDepth >= MaxJitDepth || budget <= 0) return NotEntered;
+        int i = (int)((target >> 12) & TlbIndexMask);
+        if (_fetchTag[i] != (target & ~PageMask)) return NotEntered;
+        var page = _fetchRegion[i]!.CurrentCodePage(_fetchPhys[i]);
+        if (page is null) return NotEntered;
+        int slot = (int)(target & PageMask) >> 1;
+        // Op first (acquire): a JitEntry slot's region is visible after it (JitEngine publishes it first).
+        if (DecodedInsn.ReadOp(ref page.Slots[slot]) != Op.JitEntry) return NotEntered;
+        var block = page.Blocks![slot]!;
+        _jitDepth++;
+        long r = block.Run(this, _x, target & ~PageMask, budget, retiredBase);
+        _jitDepth--;
+        return r;
+    }
+
     /// <summary>Count a control transfer the loop does not see as a branch (a trap, an xRET) towards compiling its target.</summary>
     private void CountTarget(ulong target)
     {
         if (--_heat[(int)(target >> 1) & HeatMask] == 0) RequestCompile(target, ulong.MaxValue, null);
     }
 
+    /// <summary>
+    /// A control transfer to <paramref name="target"/> became hot: ask for a region starting there. The
+    /// target's page must already be known to the fetch TLB (it is, when the hart runs there), so this
+    /// never walks page tables or raises anything.
+    /// </summary>
     private void RequestCompile(ulong target, ulong pageTag, CodePage? codePage)
     {
         _heat[(int)(target >> 1) & HeatMask] = _jit!.Cooldown;

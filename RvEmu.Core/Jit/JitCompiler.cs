@@ -49,6 +49,7 @@ internal static unsafe class JitCompiler
         .ToArray();
     private static readonly MethodInfo ExecuteAtomic = Method("ExecuteAtomic");
     private static readonly MethodInfo JitCsr = Method(nameof(Hart.JitCsr));
+    private static readonly MethodInfo JitCallNested = Method(nameof(Hart.JitCallNested));
     private static readonly MethodInfo MemoryBarrier = typeof(Interlocked).GetMethod(nameof(Interlocked.MemoryBarrier))!;
 
     /// <summary>The hart's TLB set: load entries (tag, addend), then as many store entries.</summary>
@@ -179,6 +180,14 @@ internal static unsafe class JitCompiler
                 }
                 else if (d.Op == Op.Jalr)
                 {
+                    // An indirect call: the callee runs nested (Hart.JitCallNested) and returns here.
+                    int back = off + d.Length;
+                    if (d.Rd != Decoder.SinkRegister && back < PageSize)
+                    {
+                        r.ReturnSites.Add(back);
+                        r.Leaders.Add(back);
+                        work.Push(back);
+                    }
                     break;
                 }
                 off += d.Length;
@@ -567,6 +576,9 @@ internal static unsafe class JitCompiler
                     PushPc(next);
                     Set(d.Rd);
                     AddToN(_blockLength);
+                    // An indirect call runs the callee's region nested (Hart.JitCallNested); where it returns to
+                    // (or the call's target, when it did not run) is dispatched below.
+                    if (d.Rd != Decoder.SinkRegister) NestedCall(off, d);
                     // A return to one of the region's call sites continues there (its block checks the budget as
                     // any other way in does); any other target leaves the region.
                     if (_r.ReturnSites.Count > 0)
@@ -936,6 +948,76 @@ internal static unsafe class JitCompiler
         /// of mstatus.SUM selects another TLB set, so the region takes the hart's current one again. A write that
         /// changes what the region assumed (satp, PMP, an interrupt made deliverable...) ends the chunk there.
         /// </summary>
+        /// <summary>
+        /// After an indirect call's link is set and its block counted: call the target's region nested, then leave
+        /// <c>va</c> at where it returned (or at the target, if it did not run). Every register goes to the register
+        /// file before (the callee reads any) and comes back after (it writes any); so do fflags and the TLB set.
+        /// </summary>
+        private void NestedCall(int off, DecodedInsn d)
+        {
+            var il = _il;
+            for (int i = 1; i < 32; i++) if (_reg[i] is not null) StoreGuestRegisterToMemory(i);
+            if (_flags is not null)
+            {
+                FlagsToHart();
+                il.Emit(OpCodes.Ldc_I4_0);
+                il.Emit(OpCodes.Stloc, _flags);
+            }
+            il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
+            il.Emit(OpCodes.Ldloc, _va);
+            il.Emit(OpCodes.Ldarg_S, (byte)ArgBudget);
+            il.Emit(OpCodes.Ldloc, _n);
+            il.Emit(OpCodes.Sub);
+            il.Emit(OpCodes.Ldarg_S, (byte)ArgRetiredBase);
+            il.Emit(OpCodes.Ldloc, _n);
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Call, JitCallNested);
+            il.Emit(OpCodes.Stloc, _exitResult);
+            for (int i = 1; i < 32; i++)
+            {
+                if (_reg[i] is null) continue;
+                LoadGuestRegisterFromMemory(i);
+                il.Emit(OpCodes.Stloc, _reg[i]!);
+            }
+            if (_flags is not null) HartFieldTo(FflagsField, _flags);
+            HartFieldTo(TlbField, _tlb);
+            // Not entered, or nothing run (its first block did not fit the budget): va still holds the target.
+            var done = il.DefineLabel();
+            var fault = il.DefineLabel();
+            il.Emit(OpCodes.Ldloc, _exitResult);
+            il.Emit(OpCodes.Ldc_I8, Hart.NotEntered);
+            il.Emit(OpCodes.Beq, done);
+            il.Emit(OpCodes.Ldloc, _exitResult);
+            il.Emit(OpCodes.Ldc_I4_0);
+            il.Emit(OpCodes.Conv_I8);
+            il.Emit(OpCodes.Blt, fault);
+            il.Emit(OpCodes.Ldloc, _exitResult);
+            il.Emit(OpCodes.Ldc_I4_0);
+            il.Emit(OpCodes.Conv_I8);
+            il.Emit(OpCodes.Beq, done);
+            // It ran n' > 0 instructions and left for hart._jitPc.
+            il.Emit(OpCodes.Ldloc, _n);
+            il.Emit(OpCodes.Ldloc, _exitResult);
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Stloc, _n);
+            HartFieldTo(JitPcField, _va);
+            il.MarkLabel(done);
+            _outOfLine.Add(() =>
+            {
+                // An instruction in the callee did not complete after ~r of its instructions: leave as it did, with
+                // its pc (and next pc) in the hart and the caller's count added.
+                il.MarkLabel(fault);
+                HartFieldTo(JitPcField, _exitPc);
+                il.Emit(OpCodes.Ldloc, _n);
+                il.Emit(OpCodes.Ldloc, _exitResult);
+                il.Emit(OpCodes.Not);
+                il.Emit(OpCodes.Add);
+                il.Emit(OpCodes.Not);
+                il.Emit(OpCodes.Stloc, _exitResult);
+                il.Emit(OpCodes.Br, _epilogue);
+            });
+        }
+
         private void Csr(int off, DecodedInsn d)
         {
             var il = _il;

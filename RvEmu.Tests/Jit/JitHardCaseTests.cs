@@ -171,6 +171,77 @@ public sealed class JitHardCaseTests
     }
 
     [Test]
+    public void IndirectRecursion_RunsNested_BeyondTheDepthLimit_AndMatchesTheInterpreter()
+    {
+        // fib(16) calling itself through a register (jalr ra, 0(s2)): each call runs the callee's region nested
+        // in the caller's, up to Hart.MaxJitDepth deep, where the call leaves through the interpreter instead.
+        const int Sp = 2, S2 = 18;
+        var a = new Asm();
+        a.Li(Sp, 0x08010000).Word(I(4, Sp, 1, Sp, 0x13));          // sp = 0x80100000
+        int la = a.Here;
+        a.Word(0).Word(0);                                         // la s2, fib (patched)
+        a.Li(A0, 16);
+        a.Word(I(0, S2, 0, Ra, 0x67));                             // jalr ra, 0(s2)
+        a.Add_(S1, A0, 0);
+        a.Exit(T0, T1);
+        int fib = a.Here;
+        int rel = fib - la;
+        a.Patch(la, Auipc(S2, ((rel - (rel << 20 >> 20)) >> 12) & 0xfffff));
+        a.Patch(la + 4, Addi(S2, S2, rel << 20 >> 20));
+        a.Addi_(Sp, Sp, -32).Sd(Ra, Sp, 24).Sd(S1, Sp, 16).Sd(S0, Sp, 8);
+        a.Li(T0, 2);
+        int toRecurse = a.Here;
+        a.Word(0);                                                 // bge a0, t0, recurse (patched)
+        int done = a.Here;
+        a.Ld(Ra, Sp, 24).Ld(S1, Sp, 16).Ld(S0, Sp, 8).Addi_(Sp, Sp, 32);
+        a.Word(I(0, Ra, 0, 0, 0x67));                              // ret
+        a.Patch(toRecurse, B(a.Here - toRecurse, T0, A0, 5));
+        a.Add_(S1, A0, 0);
+        a.Addi_(A0, S1, -1);
+        a.Word(I(0, S2, 0, Ra, 0x67));                             // jalr ra, 0(s2): fib(n - 1)
+        a.Add_(S0, A0, 0);
+        a.Addi_(A0, S1, -2);
+        a.Word(I(0, S2, 0, Ra, 0x67));                             // jalr ra, 0(s2): fib(n - 2)
+        a.Add_(A0, A0, S0);
+        a.Jal(0, done);
+        var (retired, compiled, x) = Lockstep(Write(a));
+        Assert.That(x[S1], Is.EqualTo(987UL), "fib(16)");
+        Assert.That(compiled, Is.GreaterThan((long)(retired * 9 / 10)), $"{compiled} of {retired} instructions ran compiled");
+    }
+
+    [Test]
+    public void AFaultInANestedCallee_IsPrecise()
+    {
+        // A hot loop calls F through a register; every fourth call F loads from address 0 (no memory: a load
+        // access fault inside the nested region), which the handler counts and skips. Lock-step with the
+        // interpreter at every exit checks the pc, the count and minstret of each fault.
+        var a = WithSkippingHandler();
+        int la = a.Here;
+        a.Word(0).Word(0);                                         // la s1, F (patched)
+        a.Li(A1, 2000).Li(A2, 0);
+        int loop = a.Here;
+        a.Word(I(3, A1, 7, A0, 0x13));                             // andi a0, a1, 3
+        a.Word(I(0, S1, 0, Ra, 0x67));                             // jalr ra, 0(s1)
+        a.Add_(A2, A2, A0);
+        a.Addi_(A1, A1, -1);
+        a.Bne(A1, 0, loop);
+        a.Exit(T0, T1);
+        int f = a.Here;
+        int rel = f - la;
+        a.Patch(la, Auipc(S1, ((rel - (rel << 20 >> 20)) >> 12) & 0xfffff));
+        a.Patch(la + 4, Addi(S1, S1, rel << 20 >> 20));
+        int skipLoad = f + 8;
+        a.Word(B(skipLoad - a.Here, 0, A0, 1));                   // bnez a0, skip
+        a.Ld(T2, A0, 0);                                           // a0 = 0: load access fault
+        Assert.That(a.Here, Is.EqualTo(skipLoad));
+        a.Addi_(A0, A0, 5);
+        a.Word(I(0, Ra, 0, 0, 0x67));                              // ret
+        var (retired, compiled, x) = Lockstep(Write(a));
+        Assert.That(x[S0], Is.EqualTo(500UL), "one fault per four calls");
+        Assert.That(compiled, Is.GreaterThan((long)(retired / 2)), $"{compiled} of {retired} instructions ran compiled");
+    }
+
+    [Test]
     public void LoadFaultInTheMiddleOfACompiledBlock_IsPrecise()
     {
         var a = WithSkippingHandler();
