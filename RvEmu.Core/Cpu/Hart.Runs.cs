@@ -23,8 +23,9 @@ public sealed unsafe partial class Hart
 
     /// <summary>
     /// The run that starts at <paramref name="pc"/> on <paramref name="codePage"/> (whose fetch permission covers
-    /// the whole page), built on first use (the loop looks a built one up itself). Instructions ahead of <paramref name="pc"/> are decoded here, without
-    /// raising anything: a slot that will not decode is <see cref="Op.Illegal"/>, which traps only if it runs.
+    /// the whole page), built on first use (the loop looks a built one up itself). Instructions ahead of
+    /// <paramref name="pc"/> are decoded here, without raising anything: a slot that will not decode is
+    /// <see cref="Op.Illegal"/>, which traps only if it runs.
     /// </summary>
     private DecodedInsn[] RunAt(ulong pc, CodePage codePage)
     {

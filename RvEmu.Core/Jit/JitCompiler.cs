@@ -131,7 +131,7 @@ internal static unsafe class JitCompiler
         public readonly SortedDictionary<int, DecodedInsn> Insns = new();
         public readonly HashSet<int> Leaders = new();
         public readonly Dictionary<int, int> BlockLength = new();
-        /// <summary>Where calls (JAL that links) in the region return to: a JALR that goes there stays in the region.</summary>
+        /// <summary>Where calls (JAL or JALR that links) in the region return to: a JALR that goes there stays in the region.</summary>
         public readonly SortedSet<int> ReturnSites = new();
     }
 
@@ -139,6 +139,17 @@ internal static unsafe class JitCompiler
     {
         var r = new Region();
         var work = new Stack<int>();
+        // A call (JAL or JALR that links): its return site joins the region, so that the callee's return (a JALR,
+        // see EmitInstruction) continues there instead of leaving, whether the callee ran inside this region or
+        // nested (Hart.JitCallNested).
+        void AddReturnSite(int off, DecodedInsn d)
+        {
+            int back = off + d.Length;
+            if (d.Rd == Decoder.SinkRegister || back >= PageSize) return;
+            r.ReturnSites.Add(back);
+            r.Leaders.Add(back);
+            work.Push(back);
+        }
         r.Leaders.Add(entry);
         work.Push(entry);
         while (work.Count > 0 && r.Insns.Count < MaxInstructions)
@@ -165,29 +176,14 @@ internal static unsafe class JitCompiler
                     }
                     if (d.Op == Op.Jal)
                     {
-                        // A call into the page: its return site joins the region, so that the callee's return
-                        // (a JALR, see EmitInstruction) continues here instead of leaving the region.
-                        int back = off + d.Length;
-                        if (d.Rd != Decoder.SinkRegister && back < PageSize)
-                        {
-                            r.ReturnSites.Add(back);
-                            r.Leaders.Add(back);
-                            work.Push(back);
-                        }
+                        AddReturnSite(off, d);
                         break;
                     }
                     r.Leaders.Add(off + d.Length);
                 }
                 else if (d.Op == Op.Jalr)
                 {
-                    // An indirect call: the callee runs nested (Hart.JitCallNested) and returns here.
-                    int back = off + d.Length;
-                    if (d.Rd != Decoder.SinkRegister && back < PageSize)
-                    {
-                        r.ReturnSites.Add(back);
-                        r.Leaders.Add(back);
-                        work.Push(back);
-                    }
+                    AddReturnSite(off, d);
                     break;
                 }
                 off += d.Length;
@@ -563,7 +559,17 @@ internal static unsafe class JitCompiler
                     PushPc(next);
                     Set(d.Rd);
                     AddToN(_blockLength);
-                    GoTo(off + d.Imm, nextEmitted);
+                    long target = off + d.Imm;
+                    if (d.Rd != Decoder.SinkRegister && !(target >= 0 && target < PageSize && _r.Insns.ContainsKey((int)target)))
+                    {
+                        // A call out of the region (to another page, mostly) runs the callee nested, as an indirect call.
+                        PushPc(target);
+                        il.Emit(OpCodes.Stloc, _va);
+                        NestedCall();
+                        ReturnOrExit();
+                        return;
+                    }
+                    GoTo(target, nextEmitted);
                     return;
                 case Op.Jalr:
                     // Target first: rd may be rs1.
@@ -576,27 +582,9 @@ internal static unsafe class JitCompiler
                     PushPc(next);
                     Set(d.Rd);
                     AddToN(_blockLength);
-                    // An indirect call runs the callee's region nested (Hart.JitCallNested); where it returns to
-                    // (or the call's target, when it did not run) is dispatched below.
-                    if (d.Rd != Decoder.SinkRegister) NestedCall(off, d);
-                    // A return to one of the region's call sites continues there (its block checks the budget as
-                    // any other way in does); any other target leaves the region.
-                    if (_r.ReturnSites.Count > 0)
-                    {
-                        il.Emit(OpCodes.Ldloc, _va);
-                        il.Emit(OpCodes.Ldarg_S, (byte)ArgPcBase);
-                        il.Emit(OpCodes.Sub);
-                        il.Emit(OpCodes.Stloc, _value);
-                        foreach (int site in _r.ReturnSites)
-                        {
-                            if (!_r.Insns.ContainsKey(site)) continue;
-                            il.Emit(OpCodes.Ldloc, _value);
-                            il.Emit(OpCodes.Ldc_I8, (long)site);
-                            il.Emit(OpCodes.Beq, _labels[site]);
-                        }
-                    }
-                    il.Emit(OpCodes.Ldloc, _va);
-                    ExitWithPcOnStack(0);
+                    // An indirect call runs the callee's region nested (Hart.JitCallNested).
+                    if (d.Rd != Decoder.SinkRegister) NestedCall();
+                    ReturnOrExit();
                     return;
 
                 case Op.Beq: Branch(off, d, OpCodes.Beq, nextEmitted); return;
@@ -949,11 +937,36 @@ internal static unsafe class JitCompiler
         /// changes what the region assumed (satp, PMP, an interrupt made deliverable...) ends the chunk there.
         /// </summary>
         /// <summary>
-        /// After an indirect call's link is set and its block counted: call the target's region nested, then leave
+        /// Continue at <c>va</c> (where a JALR goes, or where a nested callee returned to): at one of the region's
+        /// return sites (its block checks the budget as any other way in does), else leave the region for it.
+        /// </summary>
+        private void ReturnOrExit()
+        {
+            var il = _il;
+            if (_r.ReturnSites.Count > 0)
+            {
+                il.Emit(OpCodes.Ldloc, _va);
+                il.Emit(OpCodes.Ldarg_S, (byte)ArgPcBase);
+                il.Emit(OpCodes.Sub);
+                il.Emit(OpCodes.Stloc, _value);
+                foreach (int site in _r.ReturnSites)
+                {
+                    if (!_r.Insns.ContainsKey(site)) continue;
+                    il.Emit(OpCodes.Ldloc, _value);
+                    il.Emit(OpCodes.Ldc_I8, (long)site);
+                    il.Emit(OpCodes.Beq, _labels[site]);
+                }
+            }
+            il.Emit(OpCodes.Ldloc, _va);
+            ExitWithPcOnStack(0);
+        }
+
+        /// <summary>
+        /// After a call's link is set and its block counted: call the target's region nested, then leave
         /// <c>va</c> at where it returned (or at the target, if it did not run). Every register goes to the register
         /// file before (the callee reads any) and comes back after (it writes any); so do fflags and the TLB set.
         /// </summary>
-        private void NestedCall(int off, DecodedInsn d)
+        private void NestedCall()
         {
             var il = _il;
             for (int i = 1; i < 32; i++) if (_reg[i] is not null) StoreGuestRegisterToMemory(i);

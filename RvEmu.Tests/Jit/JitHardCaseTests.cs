@@ -209,27 +209,33 @@ public sealed class JitHardCaseTests
         Assert.That(compiled, Is.GreaterThan((long)(retired * 9 / 10)), $"{compiled} of {retired} instructions ran compiled");
     }
 
-    [Test]
-    public void AFaultInANestedCallee_IsPrecise()
+    [TestCase(false)]
+    [TestCase(true)]
+    public void AFaultInANestedCallee_IsPrecise(bool directCallToAnotherPage)
     {
-        // A hot loop calls F through a register; every fourth call F loads from address 0 (no memory: a load
-        // access fault inside the nested region), which the handler counts and skips. Lock-step with the
-        // interpreter at every exit checks the pc, the count and minstret of each fault.
+        // A hot loop calls F, through a register or with a JAL to F on the next page (both nest F's region in the
+        // loop's); every fourth call F loads from address 0 (no memory: a load access fault inside the nested
+        // region), which the handler counts and skips. Lock-step with the interpreter at every exit checks the pc,
+        // the count and minstret of each fault.
         var a = WithSkippingHandler();
         int la = a.Here;
         a.Word(0).Word(0);                                         // la s1, F (patched)
         a.Li(A1, 2000).Li(A2, 0);
         int loop = a.Here;
         a.Word(I(3, A1, 7, A0, 0x13));                             // andi a0, a1, 3
-        a.Word(I(0, S1, 0, Ra, 0x67));                             // jalr ra, 0(s1)
+        int call = a.Here;
+        a.Word(I(0, S1, 0, Ra, 0x67));                             // jalr ra, 0(s1), or jal ra, F (patched)
         a.Add_(A2, A2, A0);
         a.Addi_(A1, A1, -1);
         a.Bne(A1, 0, loop);
         a.Exit(T0, T1);
+        if (directCallToAnotherPage)
+            while (a.Here < 0x1000) a.Word(0x00000013);
         int f = a.Here;
         int rel = f - la;
         a.Patch(la, Auipc(S1, ((rel - (rel << 20 >> 20)) >> 12) & 0xfffff));
         a.Patch(la + 4, Addi(S1, S1, rel << 20 >> 20));
+        if (directCallToAnotherPage) a.Patch(call, J(f - call, Ra));
         int skipLoad = f + 8;
         a.Word(B(skipLoad - a.Here, 0, A0, 1));                   // bnez a0, skip
         a.Ld(T2, A0, 0);                                           // a0 = 0: load access fault
@@ -238,6 +244,7 @@ public sealed class JitHardCaseTests
         a.Word(I(0, Ra, 0, 0, 0x67));                              // ret
         var (retired, compiled, x) = Lockstep(Write(a));
         Assert.That(x[S0], Is.EqualTo(500UL), "one fault per four calls");
+        Assert.That(x[A2], Is.EqualTo(2000UL * 5 + 500 * (0 + 1 + 2 + 3)), "F's results");
         Assert.That(compiled, Is.GreaterThan((long)(retired / 2)), $"{compiled} of {retired} instructions ran compiled");
     }
 
