@@ -14,19 +14,7 @@ public sealed class DifferentialTests
 {
     private const int InstructionsPerProgram = 2500;
 
-    private static IEnumerable<int> Seeds()
-    {
-        string? env = Environment.GetEnvironmentVariable("RVEMU_DIFF_SEEDS");
-        if (string.IsNullOrEmpty(env)) return Enumerable.Range(1, 48);
-        var seeds = new List<int>();
-        foreach (string part in env.Split(','))
-        {
-            var range = part.Split('-');
-            int lo = int.Parse(range[0]), hi = range.Length > 1 ? int.Parse(range[1]) : lo;
-            seeds.AddRange(Enumerable.Range(lo, hi - lo + 1));
-        }
-        return seeds;
-    }
+    private static IEnumerable<int> Seeds() => SeedList.FromEnvironment("RVEMU_DIFF_SEEDS", 48);
 
     [Test]
     public void RandomPrograms_MatchQemu_InstructionByInstruction()

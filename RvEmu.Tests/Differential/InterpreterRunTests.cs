@@ -1,4 +1,5 @@
 using RvEmu.Devices.Machine;
+using RvEmu.Tests.Support;
 
 namespace RvEmu.Tests.Differential;
 
@@ -15,14 +16,7 @@ public sealed class InterpreterRunTests
 {
     private const int InstructionsPerProgram = 2500;
 
-    private static IEnumerable<int> Seeds()
-    {
-        string? env = Environment.GetEnvironmentVariable("RVEMU_RUN_SEEDS");
-        if (string.IsNullOrEmpty(env)) return Enumerable.Range(1, 24);
-        var r = env.Split('-');
-        int lo = int.Parse(r[0]), hi = r.Length > 1 ? int.Parse(r[1]) : lo;
-        return Enumerable.Range(lo, hi - lo + 1);
-    }
+    private static IEnumerable<int> Seeds() => SeedList.FromEnvironment("RVEMU_RUN_SEEDS", 24);
 
     [TestCaseSource(nameof(Seeds))]
     public void RandomPrograms_RunInChunks_MatchTheSameProgramsSteppedOneByOne(int seed)

@@ -134,54 +134,22 @@ public sealed class JitHardCaseTests
         Assert.That(compiled, Is.GreaterThan((long)(retired * 3 / 4)), $"{compiled} of {retired} instructions ran compiled");
     }
 
-    [Test]
-    public void RecursiveCalls_ReturnInsideTheCompiledRegion_AndMatchTheInterpreter()
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Recursion_StaysCompiled_AndMatchesTheInterpreter(bool throughARegister)
     {
-        // fib(18) by naive recursion: every return goes back to one of fib's two call sites, which the region
-        // compiled from fib holds, so returns stay in compiled code (budgets cut it anywhere, lock-step).
-        const int Sp = 2;
-        var a = new Asm();
-        a.Li(Sp, 0x08010000).Word(I(4, Sp, 1, Sp, 0x13));          // sp = 0x80100000
-        a.Li(A0, 18);
-        int call = a.Here;
-        a.Word(0);                                                 // jal ra, fib (patched)
-        a.Add_(S1, A0, 0);
-        a.Exit(T0, T1);
-        int fib = a.Here;
-        a.Patch(call, J(fib - call, Ra));
-        a.Addi_(Sp, Sp, -32).Sd(Ra, Sp, 24).Sd(S1, Sp, 16).Sd(S0, Sp, 8);
-        a.Li(T0, 2);
-        int toRecurse = a.Here;
-        a.Word(0);                                                 // bge a0, t0, recurse (patched)
-        int done = a.Here;
-        a.Ld(Ra, Sp, 24).Ld(S1, Sp, 16).Ld(S0, Sp, 8).Addi_(Sp, Sp, 32);
-        a.Word(I(0, Ra, 0, 0, 0x67));                              // ret
-        a.Patch(toRecurse, B(a.Here - toRecurse, T0, A0, 5));
-        a.Add_(S1, A0, 0);                                         // s1 = n
-        a.Addi_(A0, S1, -1);
-        a.Jal(Ra, fib);                                            // fib(n - 1)
-        a.Add_(S0, A0, 0);
-        a.Addi_(A0, S1, -2);
-        a.Jal(Ra, fib);                                            // fib(n - 2)
-        a.Add_(A0, A0, S0);
-        a.Jal(0, done);
-        var (retired, compiled, x) = Lockstep(Write(a));
-        Assert.That(x[S1], Is.EqualTo(2584UL), "fib(18)");
-        Assert.That(compiled, Is.GreaterThan((long)(retired * 9 / 10)), $"{compiled} of {retired} instructions ran compiled");
-    }
-
-    [Test]
-    public void IndirectRecursion_RunsNested_BeyondTheDepthLimit_AndMatchesTheInterpreter()
-    {
-        // fib(16) calling itself through a register (jalr ra, 0(s2)): each call runs the callee's region nested
-        // in the caller's, up to Hart.MaxJitDepth deep, where the call leaves through the interpreter instead.
+        // fib(16) by naive recursion. Called directly (jal), every return goes back to one of fib's two call sites,
+        // which the region compiled from fib holds, so returns stay in compiled code. Called through a register
+        // (jalr ra, 0(s2)), each call runs the callee's region nested in the caller's, up to Hart.MaxJitDepth deep,
+        // where the call leaves through the interpreter instead. Budgets cut it anywhere (lock-step).
         const int Sp = 2, S2 = 18;
         var a = new Asm();
         a.Li(Sp, 0x08010000).Word(I(4, Sp, 1, Sp, 0x13));          // sp = 0x80100000
         int la = a.Here;
         a.Word(0).Word(0);                                         // la s2, fib (patched)
         a.Li(A0, 16);
-        a.Word(I(0, S2, 0, Ra, 0x67));                             // jalr ra, 0(s2)
+        var calls = new List<int> { a.Here };
+        a.Word(0);                                                 // the call (patched)
         a.Add_(S1, A0, 0);
         a.Exit(T0, T1);
         int fib = a.Here;
@@ -196,14 +164,17 @@ public sealed class JitHardCaseTests
         a.Ld(Ra, Sp, 24).Ld(S1, Sp, 16).Ld(S0, Sp, 8).Addi_(Sp, Sp, 32);
         a.Word(I(0, Ra, 0, 0, 0x67));                              // ret
         a.Patch(toRecurse, B(a.Here - toRecurse, T0, A0, 5));
-        a.Add_(S1, A0, 0);
+        a.Add_(S1, A0, 0);                                         // s1 = n
         a.Addi_(A0, S1, -1);
-        a.Word(I(0, S2, 0, Ra, 0x67));                             // jalr ra, 0(s2): fib(n - 1)
+        calls.Add(a.Here);
+        a.Word(0);                                                 // fib(n - 1)
         a.Add_(S0, A0, 0);
         a.Addi_(A0, S1, -2);
-        a.Word(I(0, S2, 0, Ra, 0x67));                             // jalr ra, 0(s2): fib(n - 2)
+        calls.Add(a.Here);
+        a.Word(0);                                                 // fib(n - 2)
         a.Add_(A0, A0, S0);
         a.Jal(0, done);
+        foreach (int call in calls) a.Patch(call, throughARegister ? I(0, S2, 0, Ra, 0x67) : J(fib - call, Ra));
         var (retired, compiled, x) = Lockstep(Write(a));
         Assert.That(x[S1], Is.EqualTo(987UL), "fib(16)");
         Assert.That(compiled, Is.GreaterThan((long)(retired * 9 / 10)), $"{compiled} of {retired} instructions ran compiled");

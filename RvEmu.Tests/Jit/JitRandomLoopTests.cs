@@ -1,3 +1,4 @@
+using RvEmu.Tests.Support;
 using static RvEmu.Tests.Jit.Asm;
 
 namespace RvEmu.Tests.Jit;
@@ -29,14 +30,7 @@ public sealed class JitRandomLoopTests
     private const int Sandbox = 31, Counter = 30; // never random destinations
     private static readonly ulong[] Specials = { 0, 1, ulong.MaxValue, 0x8000_0000_0000_0000, 0x7fff_ffff_ffff_ffff, 0x8000_0000, 0xffff_ffff, 31, 32, 63, 64 };
 
-    private static IEnumerable<int> Seeds()
-    {
-        string? env = Environment.GetEnvironmentVariable("RVEMU_JIT_SEEDS");
-        if (string.IsNullOrEmpty(env)) return Enumerable.Range(1, 40);
-        var r = env.Split('-');
-        int lo = int.Parse(r[0]), hi = r.Length > 1 ? int.Parse(r[1]) : lo;
-        return Enumerable.Range(lo, hi - lo + 1);
-    }
+    private static IEnumerable<int> Seeds() => SeedList.FromEnvironment("RVEMU_JIT_SEEDS", 40);
 
     /// <summary>FP register values: specials of both widths, NaN-boxed singles and one that is not properly boxed.</summary>
     private static readonly ulong[] FpSpecials =
