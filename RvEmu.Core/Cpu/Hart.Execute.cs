@@ -54,8 +54,8 @@ public sealed unsafe partial class Hart
         var tval = _pendingTval;
         try
         {
-            var page = FetchPage(pc, out var region, out ulong pagePhys, out _);
-            if (page is null || region is null || !DecodeAt(pc, region, pagePhys, out var d)) return false;
+            var page = FetchPage(pc, out _);
+            if (page is null || !DecodeAt(pc, page, out var d)) return false;
             raw = d.Raw;
             return true;
         }
@@ -99,7 +99,7 @@ public sealed unsafe partial class Hart
             {
                 if ((pc & ~PageMask) != pageTag)
                 {
-                    var p = FetchPage(pc, out _, out _, out bool wholePage);
+                    var p = FetchPage(pc, out bool wholePage);
                     if (p is null) goto trap;
                     codePage = p;
                     // A page PMP makes only partly executable is fetched (and checked) again for every instruction.
@@ -113,7 +113,7 @@ public sealed unsafe partial class Hart
                 {
                     var runs = codePage.Runs;
                     var run = runs is null ? null : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(runs), (int)(pc & PageMask) >> 1);
-                    run ??= RunAt(pc, codePage);
+                    run ??= BuildRun(pc, codePage);
                     if (run.Length > 1)
                     {
                         d = ref MemoryMarshal.GetArrayDataReference(run);
@@ -139,7 +139,7 @@ public sealed unsafe partial class Hart
                     int at = (int)(pc & PageMask);
                     codePage!.NoteCode(at, at + 4);
                     _decodes++;
-                    if (!DecodeAt(pc, codePage.Region, codePage.PagePhys, out var fresh)) goto trap;
+                    if (!DecodeAt(pc, codePage, out var fresh)) goto trap;
                     if ((pc & PageMask) == PageMask - 1 && fresh.Length == 4)
                     {
                         _uncachedInsn = fresh;

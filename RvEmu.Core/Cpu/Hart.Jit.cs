@@ -53,29 +53,26 @@ public sealed unsafe partial class Hart
     /// <summary>Most regions on the host stack at once: each level is a few host frames; deeper calls leave.</summary>
     internal const int MaxJitDepth = 8;
 
-    /// <summary>Returned by <see cref="JitCallNested"/> when it did not enter a region.</summary>
-    internal const long NotEntered = long.MinValue;
-
     /// <summary>
     /// An indirect call (JALR that links) in a compiled region, to <paramref name="target"/>: run the region
     /// compiled there directly, nested, instead of leaving to the interpreter loop and entering it from there.
     /// The callee gets what is left of the caller's budget and the exact retired count, and returns as it would
     /// to the loop (n &gt; 0 retired and hart._jitPc, 0, or ~n before an instruction that did not complete); the
-    /// caller goes on at its own return site if the callee's return lands there. <see cref="NotEntered"/> when
-    /// there is no region at the target yet, its page is not in the fetch TLB (no page walk, nothing raised
-    /// here), or the regions are nested <see cref="MaxJitDepth"/> deep. This is the jump cache QEMU's TCG looks
+    /// caller goes on at its own return site if the callee's return lands there. 0 too, as a region returns when
+    /// its first block does not fit the budget, when there is no region at the target yet, its page is not in
+    /// the fetch TLB (no page walk, nothing raised here), or the regions are nested <see cref="MaxJitDepth"/> deep. This is the jump cache QEMU's TCG looks
     /// indirect jumps up in, keyed by the fetch TLB and the decode cache that already exist.
     /// </summary>
     internal long JitCallNested(ulong target, long budget, long retiredBase)
     {
-        if (_jitDepth >= MaxJitDepth || budget <= 0) return NotEntered;
+        if (_jitDepth >= MaxJitDepth || budget <= 0) return 0;
         int i = (int)((target >> 12) & TlbIndexMask);
-        if (_fetchTag[i] != (target & ~PageMask)) return NotEntered;
+        if (_fetchTag[i] != (target & ~PageMask)) return 0;
         var page = _fetchRegion[i]!.CurrentCodePage(_fetchPhys[i]);
-        if (page is null) return NotEntered;
+        if (page is null) return 0;
         int slot = (int)(target & PageMask) >> 1;
         // Op first (acquire): a JitEntry slot's region is visible after it (JitEngine publishes it first).
-        if (DecodedInsn.ReadOp(ref page.Slots[slot]) != Op.JitEntry) return NotEntered;
+        if (DecodedInsn.ReadOp(ref page.Slots[slot]) != Op.JitEntry) return 0;
         var block = page.Blocks![slot]!;
         _jitDepth++;
         long r = block.Run(this, _x, target & ~PageMask, budget, retiredBase);
@@ -105,7 +102,7 @@ public sealed unsafe partial class Hart
             codePage = _fetchRegion[i]!.CurrentCodePage(_fetchPhys[i]);
             if (codePage is null) return;
         }
-        _jit.Request(codePage.Region, codePage, codePage.PagePhys, (int)(target & PageMask));
+        _jit.Request(codePage, (int)(target & PageMask));
     }
 
     /// <summary>

@@ -481,20 +481,17 @@ public sealed unsafe partial class Hart
     /// when PMP grants execution on only part of the page: then every fetch from it must be checked
     /// again (3.7.1: each access is checked, not each page), so the caller must not remember the page.
     /// </summary>
-    private CodePage? FetchPage(ulong pc, out MemoryRegion? region, out ulong pagePhys, out bool wholePage)
+    private CodePage? FetchPage(ulong pc, out bool wholePage)
     {
         ulong vpage = pc & ~PageMask;
         int i = (int)((pc >> 12) & TlbIndexMask);
         wholePage = true;
         if (_fetchTag[i] != vpage)
         {
-            region = null;
-            pagePhys = 0;
             if (!Translate(pc, 2, AccessType.Fetch, _priv, out ulong pa, out bool cacheable)) return null;
             var mem = _bus.FindMemory(pa);
             if (mem is null) { Raise(ExceptionCause.InstructionAccessFault, pc); return null; }
-            pagePhys = pa & ~PageMask;
-            region = mem;
+            ulong pagePhys = pa & ~PageMask;
             if (!cacheable)
             {
                 _fetchTag[i] = ulong.MaxValue;
@@ -505,9 +502,7 @@ public sealed unsafe partial class Hart
             _fetchRegion[i] = mem;
             _fetchPhys[i] = pagePhys;
         }
-        region = _fetchRegion[i]!;
-        pagePhys = _fetchPhys[i];
-        return CodePageAt(region, pagePhys);
+        return CodePageAt(_fetchRegion[i]!, _fetchPhys[i]);
     }
 
     private CodePage CodePageAt(MemoryRegion mem, ulong pagePhys)
@@ -542,11 +537,12 @@ public sealed unsafe partial class Hart
         }
     }
 
-    /// <summary>Decode the instruction at <paramref name="pc"/> (in the page <paramref name="pagePhys"/> of <paramref name="mem"/>).</summary>
+    /// <summary>Decode the instruction at <paramref name="pc"/>, on <paramref name="page"/>.</summary>
     /// <returns>False with an exception raised when the second half of a page-crossing instruction faults.</returns>
-    private bool DecodeAt(ulong pc, MemoryRegion mem, ulong pagePhys, out DecodedInsn d)
+    private bool DecodeAt(ulong pc, CodePage page, out DecodedInsn d)
     {
-        byte* p = mem.Host + (pagePhys - mem.Base) + (pc & PageMask);
+        var mem = page.Region;
+        byte* p = mem.Host + (page.PagePhys - mem.Base) + (pc & PageMask);
         uint lo = *(ushort*)p;
         if (InstructionWord.IsCompressed(lo))
         {

@@ -22,22 +22,19 @@ public sealed unsafe partial class Hart
     internal const int MaxRunLength = 32;
 
     /// <summary>
-    /// The run that starts at <paramref name="pc"/> on <paramref name="codePage"/> (whose fetch permission covers
-    /// the whole page), built on first use (the loop looks a built one up itself). Instructions ahead of
+    /// Build the run that starts at <paramref name="pc"/> on <paramref name="codePage"/> (whose fetch permission
+    /// covers the whole page) and keep it there; the loop looks built runs up itself. Instructions ahead of
     /// <paramref name="pc"/> are decoded here, without raising anything: a slot that will not decode is
-    /// <see cref="Op.Illegal"/>, which traps only if it runs.
+    /// <see cref="Op.Illegal"/>, which traps only if it runs. Two harts building the same run build the same copy.
     /// </summary>
-    private DecodedInsn[] RunAt(ulong pc, CodePage codePage)
+    private DecodedInsn[] BuildRun(ulong pc, CodePage codePage)
     {
-        int first = (int)(pc & PageMask) >> 1;
         var runs = Volatile.Read(ref codePage.Runs);
         if (runs is null)
         {
             runs = new DecodedInsn[]?[MemoryRegion.SlotsPerPage];
             runs = Interlocked.CompareExchange(ref codePage.Runs, runs, null) ?? runs;
         }
-        var run = Volatile.Read(ref runs[first]);
-        if (run is not null) return run;
 
         Span<DecodedInsn> buffer = stackalloc DecodedInsn[MaxRunLength];
         int n = 0;
@@ -52,7 +49,7 @@ public sealed unsafe partial class Hart
             {
                 codePage.NoteCode(offset, offset + 4);
                 _decodes++;
-                DecodeAt((pc & ~PageMask) | (uint)offset, codePage.Region, codePage.PagePhys, out d); // within the page: cannot fail
+                DecodeAt((pc & ~PageMask) | (uint)offset, codePage, out d); // within the page: cannot fail
                 DecodedInsn.Publish(ref slot, d);
             }
             else if (op == Op.JitEntry)
@@ -70,8 +67,8 @@ public sealed unsafe partial class Hart
             if (EndsRun(d.Op)) break;
             offset += d.Length;
         }
-        run = buffer[..n].ToArray();
-        Volatile.Write(ref runs[first], run);
+        var run = buffer[..n].ToArray();
+        Volatile.Write(ref runs[(int)(pc & PageMask) >> 1], run);
         return run;
     }
 

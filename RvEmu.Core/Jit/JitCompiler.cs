@@ -88,13 +88,13 @@ internal static unsafe class JitCompiler
     }
 
     /// <summary>
-    /// Compile the region entered at <paramref name="entry"/> (a page offset) of the page at
-    /// <paramref name="pagePhys"/>, whose first instruction the harts decoded as <paramref name="original"/>.
+    /// Compile the region entered at <paramref name="entry"/> (a page offset) of <paramref name="codePage"/>,
+    /// whose first instruction the harts decoded as <paramref name="original"/>.
     /// Null if that instruction cannot be compiled or the bytes no longer match it.
     /// </summary>
-    public static JitBlock? Compile(MemoryRegion memory, CodePage codePage, ulong pagePhys, int entry, in DecodedInsn original)
+    public static JitBlock? Compile(CodePage codePage, int entry, in DecodedInsn original)
     {
-        byte* page = memory.Host + (pagePhys - memory.Base);
+        byte* page = codePage.Region.Host + (codePage.PagePhys - codePage.Region.Base);
         var region = Discover(page, entry);
         if (!region.Insns.TryGetValue(entry, out var first) || first.Raw != original.Raw) return null;
         // Cover the region by the page's code range, then check its bytes again: a store before the range
@@ -122,7 +122,7 @@ internal static unsafe class JitCompiler
         ];
         using var memory = new MemoryRegion("jit warm-up", 0, PageSize);
         code.CopyTo(new Span<ushort>(memory.Host, code.Length));
-        Compile(memory, memory.DecodePage(0, out _), 0, 0, Decoder.Decode(code[0]));
+        Compile(memory.DecodePage(0, out _), 0, Decoder.Decode(code[0]));
     }
 
     /// <summary>The instructions of a region by page offset, and the offsets that start a basic block.</summary>
@@ -931,12 +931,6 @@ internal static unsafe class JitCompiler
         }
 
         /// <summary>
-        /// A CSR instruction, through the interpreter's handler. It may read or write fflags: the flags this region's
-        /// F/D instructions raised go to the hart first (and the count restarts from what it holds after). A write
-        /// of mstatus.SUM selects another TLB set, so the region takes the hart's current one again. A write that
-        /// changes what the region assumed (satp, PMP, an interrupt made deliverable...) ends the chunk there.
-        /// </summary>
-        /// <summary>
         /// Continue at <c>va</c> (where a JALR goes, or where a nested callee returned to): at one of the region's
         /// return sites (its block checks the budget as any other way in does), else leave the region for it.
         /// </summary>
@@ -970,12 +964,7 @@ internal static unsafe class JitCompiler
         {
             var il = _il;
             for (int i = 1; i < 32; i++) if (_reg[i] is not null) StoreGuestRegisterToMemory(i);
-            if (_flags is not null)
-            {
-                FlagsToHart();
-                il.Emit(OpCodes.Ldc_I4_0);
-                il.Emit(OpCodes.Stloc, _flags);
-            }
+            FlagsToHartBeforeCall();
             il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
             il.Emit(OpCodes.Ldloc, _va);
             il.Emit(OpCodes.Ldarg_S, (byte)ArgBudget);
@@ -992,21 +981,15 @@ internal static unsafe class JitCompiler
                 LoadGuestRegisterFromMemory(i);
                 il.Emit(OpCodes.Stloc, _reg[i]!);
             }
-            if (_flags is not null) HartFieldTo(FflagsField, _flags);
-            HartFieldTo(TlbField, _tlb);
-            // Not entered, or nothing run (its first block did not fit the budget): va still holds the target.
+            HartStateBackAfterCall();
+            // Nothing run (no region there, or its first block did not fit the budget): va still holds the target.
             var done = il.DefineLabel();
             var fault = il.DefineLabel();
             il.Emit(OpCodes.Ldloc, _exitResult);
-            il.Emit(OpCodes.Ldc_I8, Hart.NotEntered);
-            il.Emit(OpCodes.Beq, done);
-            il.Emit(OpCodes.Ldloc, _exitResult);
-            il.Emit(OpCodes.Ldc_I4_0);
-            il.Emit(OpCodes.Conv_I8);
+            il.Emit(OpCodes.Ldc_I8, 0L);
             il.Emit(OpCodes.Blt, fault);
             il.Emit(OpCodes.Ldloc, _exitResult);
-            il.Emit(OpCodes.Ldc_I4_0);
-            il.Emit(OpCodes.Conv_I8);
+            il.Emit(OpCodes.Ldc_I8, 0L);
             il.Emit(OpCodes.Beq, done);
             // It ran n' > 0 instructions and left for hart._jitPc.
             il.Emit(OpCodes.Ldloc, _n);
@@ -1031,24 +1014,39 @@ internal static unsafe class JitCompiler
             });
         }
 
+        /// <summary>
+        /// A CSR instruction, through the interpreter's handler. It may read or write fflags: the flags this region's
+        /// F/D instructions raised go to the hart first (and the count restarts from what it holds after). A write
+        /// of mstatus.SUM selects another TLB set, so the region takes the hart's current one again. A write that
+        /// changes what the region assumed (satp, PMP, an interrupt made deliverable...) ends the chunk there.
+        /// </summary>
         private void Csr(int off, DecodedInsn d)
         {
-            var il = _il;
-            if (_flags is not null)
-            {
-                FlagsToHart();
-                il.Emit(OpCodes.Ldc_I4_0);
-                il.Emit(OpCodes.Stloc, _flags);
-            }
+            FlagsToHartBeforeCall();
             CallHandler(off, d, JitCsr, _k);
+            HartStateBackAfterCall();
+        }
+
+        /// <summary>
+        /// Before a call that may read or write fflags (a CSR handler, a nested region): the flags raised so far go
+        /// to the hart, and the local counts afresh.
+        /// </summary>
+        private void FlagsToHartBeforeCall()
+        {
+            if (_flags is null) return;
+            FlagsToHart();
+            _il.Emit(OpCodes.Ldc_I4_0);
+            _il.Emit(OpCodes.Stloc, _flags);
+        }
+
+        /// <summary>After such a call: fflags as the hart now holds them, and its current TLB set (a SUM write switches sets).</summary>
+        private void HartStateBackAfterCall()
+        {
             if (_flags is not null) HartFieldTo(FflagsField, _flags);
             HartFieldTo(TlbField, _tlb);
         }
 
-        /// <summary>
-        /// fflags |= what the region's F/D instructions raised (they run inline only with FS Dirty, so FS needs no
-        /// update): at every exit, and before a CSR instruction, which may read or write fflags.
-        /// </summary>
+        /// <summary>local = hart.field.</summary>
         private void HartFieldTo(FieldInfo field, LocalBuilder local)
         {
             _il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);
@@ -1056,6 +1054,10 @@ internal static unsafe class JitCompiler
             _il.Emit(OpCodes.Stloc, local);
         }
 
+        /// <summary>
+        /// fflags |= what the region's F/D instructions raised (they run inline only with FS Dirty, so FS needs no
+        /// update): at every exit, and before a call that may read or write fflags.
+        /// </summary>
         private void FlagsToHart()
         {
             _il.Emit(OpCodes.Ldarg_S, (byte)ArgHart);

@@ -33,7 +33,7 @@ public sealed class JitEngine : IDisposable
     private int _regionsSinceFlush;
     private long _regionsCompiled, _regionsRefused, _flushes, _compileTicks, _instructionsCompiled;
 
-    private sealed record CompileRequest(MemoryRegion Memory, CodePage Page, ulong PagePhys, int Offset);
+    private sealed record CompileRequest(CodePage Page, int Offset);
 
     public JitEngine(int threshold, bool synchronous = false, int maxRegions = 32768)
     {
@@ -63,11 +63,11 @@ public sealed class JitEngine : IDisposable
     public long Flushes => Interlocked.Read(ref _flushes);
 
     /// <summary>A hart asks for a region starting at <paramref name="offset"/> in a page; once per page lifetime per offset.</summary>
-    internal void Request(MemoryRegion memory, CodePage page, ulong pagePhys, int offset)
+    internal void Request(CodePage page, int offset)
     {
         ref ulong word = ref RequestedWord(page, offset, out ulong bit);
         if ((Interlocked.Or(ref word, bit) & bit) != 0) return;
-        var request = new CompileRequest(memory, page, pagePhys, offset);
+        var request = new CompileRequest(page, offset);
         if (Synchronous) Compile(request);
         else if (!_queue.TryAdd(request)) Interlocked.And(ref word, ~bit); // full: ask again later
     }
@@ -101,7 +101,7 @@ public sealed class JitEngine : IDisposable
     private void Compile(CompileRequest r)
     {
         // A page whose bytes changed has a new CodePage: work for the old one is wasted.
-        if (r.Memory.CurrentCodePage(r.PagePhys) != r.Page) { Interlocked.Increment(ref _regionsRefused); return; }
+        if (r.Page.Region.CurrentCodePage(r.Page.PagePhys) != r.Page) { Interlocked.Increment(ref _regionsRefused); return; }
         ref DecodedInsn slot = ref r.Page.Slots[r.Offset >> 1];
         // Op first (acquire), then the operands: a hart may be filling the slot right now (DecodedInsn.Publish).
         Op op = DecodedInsn.ReadOp(ref slot);
@@ -121,7 +121,7 @@ public sealed class JitEngine : IDisposable
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            block = JitCompiler.Compile(r.Memory, r.Page, r.PagePhys, r.Offset, original);
+            block = JitCompiler.Compile(r.Page, r.Offset, original);
             Interlocked.Add(ref _compileTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
             if (block is not null) Interlocked.Add(ref _instructionsCompiled, block.InstructionCount);
         }
@@ -139,7 +139,7 @@ public sealed class JitEngine : IDisposable
             // stale pages finish them and fetch afresh, as after FENCE.I.
             Interlocked.Exchange(ref _regionsSinceFlush, 0);
             Interlocked.Increment(ref _flushes);
-            r.Memory.InvalidateAllCode();
+            r.Page.Region.InvalidateAllCode();
             return;
         }
 
