@@ -153,6 +153,9 @@ internal static class RunCommand
         options.Log?.Debug("decode: {Decodes} instructions decoded, {Pages} page decode caches created, {CodeFlushes} dropped all at once; {Flushes} full TLB flushes",
             machine.Harts.Sum(h => h.Decodes), machine.Bus.MemoryRegions.Sum(m => m.CodePagesCreated), machine.Bus.MemoryRegions.Sum(m => m.CodeFlushes),
             machine.Harts.Sum(h => h.TlbFlushes));
+        options.Log?.Debug("host: {Allocated} MiB allocated by .NET, {Gen0}/{Gen1}/{Gen2} garbage collections (gen 0/1/2), {Pause} ms paused",
+            GC.GetTotalAllocatedBytes() >> 20, GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2),
+            (long)GC.GetTotalPauseDuration().TotalMilliseconds);
         if (machine.Jit is { } jit)
         {
             long compiled = machine.Harts.Sum(h => h.JitRetired);

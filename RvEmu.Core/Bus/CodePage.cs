@@ -24,7 +24,7 @@ public sealed class CodePage
     public readonly ulong PagePhys;
 
     /// <summary>Decoded instructions, indexed by (offset in page) / 2. Shared by every hart (see DecodedInsn.Publish).</summary>
-    public readonly DecodedInsn[] Slots = new DecodedInsn[MemoryRegion.SlotsPerPage];
+    public readonly DecodedInsn[] Slots = GC.AllocateArray<DecodedInsn>(MemoryRegion.SlotsPerPage, pinned: true);
 
     /// <summary>
     /// The interpreter's straight-line runs by start slot (Hart.Runs.cs): copies of consecutive decoded slots, so the
