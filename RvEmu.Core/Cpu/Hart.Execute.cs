@@ -17,6 +17,10 @@ public sealed unsafe partial class Hart
 
     private long _decodes;
 
+    /// <summary>The running Execute call's step limit and whether it enters compiled regions (see Execute).</summary>
+    private long _chunkSteps;
+    private bool _chunkUsesJit;
+
     /// <summary>Instructions this hart decoded into the decode cache (statistics).</summary>
     public long Decodes => _decodes;
 
@@ -94,55 +98,29 @@ public sealed unsafe partial class Hart
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private long Execute(long maxSteps, bool useJit = false)
     {
+        // maxSteps and useJit are kept in fields, read off the hot path: as locals they held two of the host's five
+        // callee-saved registers for the whole loop while the step counter lived on the stack.
+        _chunkSteps = maxSteps;
+        _chunkUsesJit = useJit;
         ulong* x = _x;
         ulong pc = _pc;
-        long steps = 0, faults = 0;
+        // Counted down, so that one loop-carried counter stays in a register: `budget` is how many more instructions this
+        // call may start, and `origin - budget` how many of this chunk's retired before the current one (a trap lowers origin).
+        long budget = maxSteps, origin = maxSteps - 1;
         ulong pageTag = ulong.MaxValue;
         // The page the loop fetches from; its region and physical address come with it (fewer loop-carried locals).
         CodePage? codePage = null;
         ulong v;
-        // Within a straight-line run (Hart.Runs.cs): the next instruction, and how many of the run are left after it.
-        ref DecodedInsn next = ref Unsafe.NullRef<DecodedInsn>();
-        int left = 0;
+        // Within a straight-line run (Hart.Runs.cs): the next instruction. A run ends with an EndOfRun entry, and
+        // outside runs `next` is this hart's own EndOfRun entry: either way the next dispatch looks the pc up.
+        ref DecodedInsn next = ref _endOfRun;
 
-        while (steps < maxSteps)
+        while (budget > 0)
         {
-            steps++;
+            budget--;
             ulong npc = pc;
             ref DecodedInsn d = ref next;
-            if (left != 0)
-            {
-                // Inside a run: the page and the order of its instructions are known.
-                next = ref Unsafe.Add(ref next, 1);
-                left--;
-            }
-            else
-            {
-                if ((pc & ~PageMask) != pageTag)
-                {
-                    var p = FetchPage(pc, out bool wholePage);
-                    if (p is null) goto trap;
-                    codePage = p;
-                    // A page PMP makes only partly executable is fetched (and checked) again for every instruction.
-                    pageTag = wholePage ? pc & ~PageMask : ulong.MaxValue;
-                }
-                // The slot index is below SlotsPerPage by construction, so skip the bounds check.
-                d = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(codePage!.Slots), (int)(pc & PageMask) >> 1);
-                // Start a run here when more than this instruction may run in this call (tracing, triggers and the
-                // debugger step one at a time), unless a compiled region starts here.
-                if (steps < maxSteps && pageTag != ulong.MaxValue && (!useJit || DecodedInsn.ReadOp(ref d) != Op.JitEntry))
-                {
-                    var runs = codePage.Runs;
-                    var run = runs is null ? null : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(runs), (int)(pc & PageMask) >> 1);
-                    run ??= BuildRun(pc, codePage);
-                    if (run.Length > 1)
-                    {
-                        d = ref MemoryMarshal.GetArrayDataReference(run);
-                        next = ref Unsafe.Add(ref d, 1);
-                        left = run.Length - 1;
-                    }
-                }
-            }
+            next = ref Unsafe.Add(ref next, 1);
         dispatch:
             // The decode cache is shared by every hart: read Op with acquire semantics so that a slot another
             // hart is filling is seen either as Undecoded or complete (see DecodedInsn.Publish), and read every
@@ -152,6 +130,33 @@ public sealed unsafe partial class Hart
             npc = pc + d.Length;
             switch (op)
             {
+                // The end of a run, or no run: find the instruction at pc in the page's decode cache.
+                case Op.EndOfRun:
+                {
+                    if ((pc & ~PageMask) != pageTag)
+                    {
+                        var p = FetchPage(pc, out bool wholePage);
+                        if (p is null) goto trap;
+                        codePage = p;
+                        // A page PMP makes only partly executable is fetched (and checked) again for every instruction.
+                        pageTag = wholePage ? pc & ~PageMask : ulong.MaxValue;
+                    }
+                    // The slot index is below SlotsPerPage by construction, so skip the bounds check.
+                    d = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(codePage!.Slots), (int)(pc & PageMask) >> 1);
+                    next = ref _endOfRun;
+                    // Start a run here when more than this instruction may run in this call (tracing, triggers and the
+                    // debugger step one at a time), unless a compiled region starts here.
+                    if (budget > 0 && pageTag != ulong.MaxValue && (!_chunkUsesJit || DecodedInsn.ReadOp(ref d) != Op.JitEntry))
+                    {
+                        var runs = codePage.Runs;
+                        var run = runs is null ? null : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(runs), (int)(pc & PageMask) >> 1);
+                        run ??= BuildRun(pc, codePage);
+                        d = ref MemoryMarshal.GetArrayDataReference(run);
+                        next = ref Unsafe.Add(ref d, 1);
+                    }
+                    goto dispatch;
+                }
+
                 // First execution from this slot: decode into the cache (one case of the switch, so the
                 // common path pays no separate check).
                 case Op.Undecoded:
@@ -178,11 +183,11 @@ public sealed unsafe partial class Hart
                 {
                     var block = codePage!.Blocks![(int)(pc & PageMask) >> 1]!;
                     // Regions run only with the JIT on, on a page whose fetch permission covers all of it.
-                    if (!useJit || pageTag == ulong.MaxValue) { d = ref block.Original; goto dispatch; }
-                    long r = block.Run(this, x, pc & ~PageMask, maxSteps - steps + 1, steps - 1 - faults);
+                    if (!_chunkUsesJit || pageTag == ulong.MaxValue) { d = ref block.Original; goto dispatch; }
+                    long r = block.Run(this, x, pc & ~PageMask, budget + 1, origin - budget);
                     if (r > 0)
                     {
-                        steps += r - 1;
+                        budget -= r - 1;
                         _jitRetired += r;
                         // Where a region leaves (an indirect jump or return, a jump off its page or out of it) is a
                         // control transfer the interpreter did not see: count it, or code reached only from
@@ -193,7 +198,7 @@ public sealed unsafe partial class Hart
                     if (r == 0) { d = ref block.Original; goto dispatch; } // the budget is smaller than its first block
                     // The instruction after ~r retired ones did not complete on its own: a trap, or a device access
                     // that ended the chunk. Account for it as the interpreter does.
-                    steps += ~r;
+                    budget -= ~r;
                     _jitRetired += ~r;
                     pc = _jitPc;
                     npc = _jitNextPc;
@@ -212,17 +217,17 @@ public sealed unsafe partial class Hart
                 case Op.Bltu: if (x[d.Rs1] < x[d.Rs2]) { npc = pc + (ulong)d.Imm; goto taken; } break;
                 case Op.Bgeu: if (x[d.Rs1] >= x[d.Rs2]) { npc = pc + (ulong)d.Imm; goto taken; } break;
 
-                case Op.Lb: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, steps - faults - 1)) goto trap; x[d.Rd] = (ulong)(sbyte)v; break;
-                case Op.Lh: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, steps - faults - 1)) goto trap; x[d.Rd] = (ulong)(short)v; break;
-                case Op.Lw: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, steps - faults - 1)) goto trap; x[d.Rd] = (ulong)(int)v; break;
-                case Op.Ld: if (!Load64(x[d.Rs1] + (ulong)d.Imm, out v, steps - faults - 1)) goto trap; x[d.Rd] = v; break;
-                case Op.Lbu: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, steps - faults - 1)) goto trap; x[d.Rd] = v; break;
-                case Op.Lhu: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, steps - faults - 1)) goto trap; x[d.Rd] = v; break;
-                case Op.Lwu: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, steps - faults - 1)) goto trap; x[d.Rd] = v; break;
-                case Op.Sb: if (!Store8(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], steps - faults - 1)) goto trap; break;
-                case Op.Sh: if (!Store16(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], steps - faults - 1)) goto trap; break;
-                case Op.Sw: if (!Store32(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], steps - faults - 1)) goto trap; break;
-                case Op.Sd: if (!Store64(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], steps - faults - 1)) goto trap; break;
+                case Op.Lb: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, origin - budget)) goto trap; x[d.Rd] = (ulong)(sbyte)v; break;
+                case Op.Lh: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, origin - budget)) goto trap; x[d.Rd] = (ulong)(short)v; break;
+                case Op.Lw: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, origin - budget)) goto trap; x[d.Rd] = (ulong)(int)v; break;
+                case Op.Ld: if (!Load64(x[d.Rs1] + (ulong)d.Imm, out v, origin - budget)) goto trap; x[d.Rd] = v; break;
+                case Op.Lbu: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, origin - budget)) goto trap; x[d.Rd] = v; break;
+                case Op.Lhu: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, origin - budget)) goto trap; x[d.Rd] = v; break;
+                case Op.Lwu: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, origin - budget)) goto trap; x[d.Rd] = v; break;
+                case Op.Sb: if (!Store8(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], origin - budget)) goto trap; break;
+                case Op.Sh: if (!Store16(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], origin - budget)) goto trap; break;
+                case Op.Sw: if (!Store32(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], origin - budget)) goto trap; break;
+                case Op.Sd: if (!Store64(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], origin - budget)) goto trap; break;
 
                 case Op.Addi: x[d.Rd] = x[d.Rs1] + (ulong)d.Imm; break;
                 case Op.Slti: x[d.Rd] = (long)x[d.Rs1] < d.Imm ? 1UL : 0UL; break;
@@ -285,21 +290,21 @@ public sealed unsafe partial class Hart
 
                 // ---- A ----
                 case >= Op.LrW and <= Op.AmomaxuD:
-                    _chunkRetired = steps - faults - 1;
+                    _chunkRetired = origin - budget;
                     if (!ExecuteAtomic(op, ref d)) goto trap;
                     break;
 
                 // ---- Zicsr: a write that changes what this loop assumed ends the chunk (CsrWriteEndsChunk) ----
                 case >= Op.Csrrw and <= Op.Csrrci:
-                    _chunkRetired = steps - faults - 1;
+                    _chunkRetired = origin - budget;
                     if (!ExecuteCsr(op, ref d, out bool endsChunk)) goto trap;
                     if (endsChunk) { pc = npc; goto endChunk; }
                     break;
 
                 // ---- privileged ----
                 // Where an xRET returns to (the code after a system call or a fault) is a control transfer too.
-                case Op.Mret: if (!DoMret(out npc)) goto illegal; pc = npc; if (useJit) CountTarget(pc); goto endChunk;
-                case Op.Sret: if (!DoSret(out npc)) goto illegal; pc = npc; if (useJit) CountTarget(pc); goto endChunk;
+                case Op.Mret: if (!DoMret(out npc)) goto illegal; pc = npc; if (_chunkUsesJit) CountTarget(pc); goto endChunk;
+                case Op.Sret: if (!DoSret(out npc)) goto illegal; pc = npc; if (_chunkUsesJit) CountTarget(pc); goto endChunk;
                 case Op.Wfi: if (!DoWfi()) goto illegal; pc = npc; goto endChunk;
                 case Op.SfenceVma:
                     if (_priv == PrivilegeMode.User || (_priv == PrivilegeMode.Supervisor && (_mstatus & TVM) != 0)) goto illegal;
@@ -314,7 +319,7 @@ public sealed unsafe partial class Hart
 
                 default:
                     // F and D live in their own file; anything else here is not implemented.
-                    _chunkRetired = steps - faults - 1;
+                    _chunkRetired = origin - budget;
                     if (!ExecuteFloat(op, ref d)) goto trap;
                     break;
             }
@@ -322,30 +327,30 @@ public sealed unsafe partial class Hart
             continue;
 
         taken:
-            left = 0;
+            next = ref _endOfRun;
             // Hot-code detection: a control transfer's target that is reached often enough gets compiled (traps and
             // xRETs count their targets too, see CountTarget).
-            if (useJit && --_heat[(int)(npc >> 1) & HeatMask] == 0) RequestCompile(npc, pageTag, codePage);
+            if (_chunkUsesJit && --_heat[(int)(npc >> 1) & HeatMask] == 0) RequestCompile(npc, pageTag, codePage);
             pc = npc;
             continue;
 
         illegal:
             Raise(ExceptionCause.IllegalInstruction, d.Raw);
         trap:
-            left = 0;
+            next = ref _endOfRun;
             if (_pendingCause == EndOfChunk)
             {
                 // Not a trap: a device access completed and asked the run loop to return (see RequestChunkEnd).
                 pc = npc;
                 goto endChunk;
             }
-            faults++;
+            origin--;
             TakePendingException(pc);
             pc = _pc;
             pageTag = ulong.MaxValue;
             // A trap handler is entered by traps only, which no branch counts: count them, or hot handlers (system
             // calls, page faults) would never be compiled.
-            if (useJit) CountTarget(pc);
+            if (_chunkUsesJit) CountTarget(pc);
         }
         goto done;
 
@@ -353,7 +358,8 @@ public sealed unsafe partial class Hart
         pageTag = ulong.MaxValue;
     done:
         _pc = pc;
-        _instret += (ulong)(steps - faults);
+        long steps = _chunkSteps - budget;
+        _instret += (ulong)(steps - (_chunkSteps - 1 - origin));
         _chunkRetired = 0;
         return steps;
     }

@@ -21,6 +21,9 @@ public sealed unsafe partial class Hart
     /// <summary>The longest run: long enough to cover a loop body, short enough that building one ahead wastes little.</summary>
     internal const int MaxRunLength = 32;
 
+    /// <summary>Where the loop's next-instruction reference points when it is not in a run (see <see cref="Op.EndOfRun"/>).</summary>
+    private DecodedInsn _endOfRun = new() { Op = Op.EndOfRun };
+
     /// <summary>
     /// Build the run that starts at <paramref name="pc"/> on <paramref name="codePage"/> (whose fetch permission
     /// covers the whole page) and keep it there; the loop looks built runs up itself. Instructions ahead of
@@ -67,7 +70,10 @@ public sealed unsafe partial class Hart
             if (EndsRun(d.Op)) break;
             offset += d.Length;
         }
-        var run = buffer[..n].ToArray();
+        // One entry more: the EndOfRun that sends the loop back to the decode cache.
+        var run = new DecodedInsn[n + 1];
+        buffer[..n].CopyTo(run);
+        run[n].Op = Op.EndOfRun;
         Volatile.Write(ref runs[(int)(pc & PageMask) >> 1], run);
         return run;
     }

@@ -11,6 +11,8 @@ public enum Op : ushort
     Illegal,
     /// <summary>A compiled region starts here (RvEmu.Core.Jit); the slot's own decode is kept in the region.</summary>
     JitEntry,
+    /// <summary>Not an instruction: ends an interpreter run (Hart.Runs.cs), and stands for "no run" in the loop.</summary>
+    EndOfRun,
 
     // RV64I (unprivileged spec ch. 2 and 4)
     Lui, Auipc, Jal, Jalr,

@@ -66,7 +66,7 @@ internal static unsafe class JitCompiler
     /// <summary>True for instructions a region contains; any other ends the region before it.</summary>
     public static bool IsCompiled(Op op) => op switch
     {
-        Op.Undecoded or Op.Illegal or Op.JitEntry or Op.FenceI or Op.Pause or Op.Ecall or Op.Ebreak => false,
+        Op.Undecoded or Op.Illegal or Op.JitEntry or Op.EndOfRun or Op.FenceI or Op.Pause or Op.Ecall or Op.Ebreak => false,
         >= Op.Mret and <= Op.SfenceVma => false,
         >= Op.Count => false,
         _ => true,
