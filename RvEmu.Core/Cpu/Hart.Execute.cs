@@ -118,7 +118,6 @@ public sealed unsafe partial class Hart
         while (budget > 0)
         {
             budget--;
-            ulong npc = pc;
             ref DecodedInsn d = ref next;
             next = ref Unsafe.Add(ref next, 1);
         dispatch:
@@ -127,7 +126,9 @@ public sealed unsafe partial class Hart
             // operand, Length included, only after it. (Reading Length first once let a hart see the new Op with
             // the old Length 0: the instruction ran twice, and SMP Linux crashed in random places.)
             Op op = DecodedInsn.ReadOp(ref d);
-            npc = pc + d.Length;
+            // Where a jump goes (see taken). The next pc in sequence is not kept: pc + d.Length where it is needed,
+            // so that no second pc stays live (and spilled) across the whole loop.
+            ulong target;
             switch (op)
             {
                 // The end of a run, or no run: find the instruction at pc in the page's decode cache.
@@ -151,8 +152,13 @@ public sealed unsafe partial class Hart
                         var runs = codePage.Runs;
                         var run = runs is null ? null : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(runs), (int)(pc & PageMask) >> 1);
                         run ??= BuildRun(pc, codePage);
-                        d = ref MemoryMarshal.GetArrayDataReference(run);
-                        next = ref Unsafe.Add(ref d, 1);
+                        // No run starts in the page's last parcel (its instruction may cross into the next page):
+                        // such a "run" is its EndOfRun alone, and the slot is used.
+                        if (run.Length > 1)
+                        {
+                            d = ref MemoryMarshal.GetArrayDataReference(run);
+                            next = ref Unsafe.Add(ref d, 1);
+                        }
                     }
                     goto dispatch;
                 }
@@ -192,7 +198,7 @@ public sealed unsafe partial class Hart
                         // Where a region leaves (an indirect jump or return, a jump off its page or out of it) is a
                         // control transfer the interpreter did not see: count it, or code reached only from
                         // compiled code (a return site, a jump table's targets) would never become hot.
-                        npc = _jitPc;
+                        target = _jitPc;
                         goto taken;
                     }
                     if (r == 0) { d = ref block.Original; goto dispatch; } // the budget is smaller than its first block
@@ -201,21 +207,22 @@ public sealed unsafe partial class Hart
                     budget -= ~r;
                     _jitRetired += ~r;
                     pc = _jitPc;
-                    npc = _jitNextPc;
-                    goto trap;
+                    if (_pendingCause != EndOfChunk) goto takeTrap;
+                    pc = _jitNextPc;
+                    goto endChunk;
                 }
 
                 // ---- RV64I ----
                 case Op.Lui: x[d.Rd] = (ulong)d.Imm; break;
                 case Op.Auipc: x[d.Rd] = pc + (ulong)d.Imm; break;
-                case Op.Jal: x[d.Rd] = npc; npc = pc + (ulong)d.Imm; goto taken;
-                case Op.Jalr: { ulong t = (x[d.Rs1] + (ulong)d.Imm) & ~1UL; x[d.Rd] = npc; npc = t; goto taken; }
-                case Op.Beq: if (x[d.Rs1] == x[d.Rs2]) { npc = pc + (ulong)d.Imm; goto taken; } break;
-                case Op.Bne: if (x[d.Rs1] != x[d.Rs2]) { npc = pc + (ulong)d.Imm; goto taken; } break;
-                case Op.Blt: if ((long)x[d.Rs1] < (long)x[d.Rs2]) { npc = pc + (ulong)d.Imm; goto taken; } break;
-                case Op.Bge: if ((long)x[d.Rs1] >= (long)x[d.Rs2]) { npc = pc + (ulong)d.Imm; goto taken; } break;
-                case Op.Bltu: if (x[d.Rs1] < x[d.Rs2]) { npc = pc + (ulong)d.Imm; goto taken; } break;
-                case Op.Bgeu: if (x[d.Rs1] >= x[d.Rs2]) { npc = pc + (ulong)d.Imm; goto taken; } break;
+                case Op.Jal: x[d.Rd] = pc + d.Length; target = pc + (ulong)d.Imm; goto taken;
+                case Op.Jalr: target = (x[d.Rs1] + (ulong)d.Imm) & ~1UL; x[d.Rd] = pc + d.Length; goto taken;
+                case Op.Beq: if (x[d.Rs1] == x[d.Rs2]) { target = pc + (ulong)d.Imm; goto taken; } break;
+                case Op.Bne: if (x[d.Rs1] != x[d.Rs2]) { target = pc + (ulong)d.Imm; goto taken; } break;
+                case Op.Blt: if ((long)x[d.Rs1] < (long)x[d.Rs2]) { target = pc + (ulong)d.Imm; goto taken; } break;
+                case Op.Bge: if ((long)x[d.Rs1] >= (long)x[d.Rs2]) { target = pc + (ulong)d.Imm; goto taken; } break;
+                case Op.Bltu: if (x[d.Rs1] < x[d.Rs2]) { target = pc + (ulong)d.Imm; goto taken; } break;
+                case Op.Bgeu: if (x[d.Rs1] >= x[d.Rs2]) { target = pc + (ulong)d.Imm; goto taken; } break;
 
                 case Op.Lb: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, origin - budget)) goto trap; x[d.Rd] = (ulong)(sbyte)v; break;
                 case Op.Lh: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, origin - budget)) goto trap; x[d.Rd] = (ulong)(short)v; break;
@@ -269,7 +276,7 @@ public sealed unsafe partial class Hart
                 // PAUSE (Zihintpause) orders nothing (its successor set is empty). Guests put it in spin
                 // loops (Linux's cpu_relax): ending the chunk lets a hart thread give its host core to the
                 // hart it waits for (see VirtMachine.HartThread) instead of spinning out a whole chunk.
-                case Op.Pause: pc = npc; goto endChunk;
+                case Op.Pause: pc += d.Length; goto endChunk;
                 case Op.Ecall: Raise(ExceptionCause.EcallFromU + (byte)_priv, 0); goto trap;
                 case Op.Ebreak: Raise(ExceptionCause.Breakpoint, pc); goto trap;
 
@@ -298,14 +305,14 @@ public sealed unsafe partial class Hart
                 case >= Op.Csrrw and <= Op.Csrrci:
                     _chunkRetired = origin - budget;
                     if (!ExecuteCsr(op, ref d, out bool endsChunk)) goto trap;
-                    if (endsChunk) { pc = npc; goto endChunk; }
+                    if (endsChunk) { pc += d.Length; goto endChunk; }
                     break;
 
                 // ---- privileged ----
                 // Where an xRET returns to (the code after a system call or a fault) is a control transfer too.
-                case Op.Mret: if (!DoMret(out npc)) goto illegal; pc = npc; if (_chunkUsesJit) CountTarget(pc); goto endChunk;
-                case Op.Sret: if (!DoSret(out npc)) goto illegal; pc = npc; if (_chunkUsesJit) CountTarget(pc); goto endChunk;
-                case Op.Wfi: if (!DoWfi()) goto illegal; pc = npc; goto endChunk;
+                case Op.Mret: if (!DoMret(out target)) goto illegal; pc = target; if (_chunkUsesJit) CountTarget(pc); goto endChunk;
+                case Op.Sret: if (!DoSret(out target)) goto illegal; pc = target; if (_chunkUsesJit) CountTarget(pc); goto endChunk;
+                case Op.Wfi: if (!DoWfi()) goto illegal; pc += d.Length; goto endChunk;
                 case Op.SfenceVma:
                     if (_priv == PrivilegeMode.User || (_priv == PrivilegeMode.Supervisor && (_mstatus & TVM) != 0)) goto illegal;
                     // rs1 = x0 fences every page; rs1 alone fences one page for all ASIDs, which covers the rs2 form
@@ -323,27 +330,28 @@ public sealed unsafe partial class Hart
                     if (!ExecuteFloat(op, ref d)) goto trap;
                     break;
             }
-            pc = npc;
+            pc += d.Length;
             continue;
 
         taken:
             next = ref _endOfRun;
             // Hot-code detection: a control transfer's target that is reached often enough gets compiled (traps and
             // xRETs count their targets too, see CountTarget).
-            if (_chunkUsesJit && --_heat[(int)(npc >> 1) & HeatMask] == 0) RequestCompile(npc, pageTag, codePage);
-            pc = npc;
+            if (_chunkUsesJit && --_heat[(int)(target >> 1) & HeatMask] == 0) RequestCompile(target, pageTag, codePage);
+            pc = target;
             continue;
 
         illegal:
             Raise(ExceptionCause.IllegalInstruction, d.Raw);
         trap:
-            next = ref _endOfRun;
             if (_pendingCause == EndOfChunk)
             {
                 // Not a trap: a device access completed and asked the run loop to return (see RequestChunkEnd).
-                pc = npc;
+                pc += d.Length;
                 goto endChunk;
             }
+        takeTrap:
+            next = ref _endOfRun;
             origin--;
             TakePendingException(pc);
             pc = _pc;

@@ -67,4 +67,39 @@ public sealed class InterpreterRunTests
             Directory.Delete(dir, recursive: true);
         }
     }
+    /// <summary>
+    /// A run reaches the page's last parcel: no run starts there (the instruction may cross into the next page), so
+    /// the loop takes the slot. Once the loop spun here, looking up an empty run again and again. Straight-line code
+    /// runs across the boundary with a compressed instruction in the last parcel, and with a 32-bit instruction that
+    /// crosses it; both must reach the next page's exit with every instruction counted.
+    /// </summary>
+    [TestCase(false, TestName = "RunsReachTheLastParcel_Compressed")]
+    [TestCase(true, TestName = "RunsReachTheLastParcel_CrossingInstruction")]
+    public void RunsReachTheLastParcelOfAPage_AndCarryOnIntoTheNextPage(bool crossing)
+    {
+        // 0x000: li t0,0; 0x004..0xffb: 1022 x addi t0,t0,1; 0xffc: c.addi t0,1; 0xffe: c.addi t0,1, or addi t0,t0,1 crossing the page.
+        var image = new List<byte>();
+        image.AddRange(BitConverter.GetBytes(0x00000293u));
+        for (int i = 0; i < 1022; i++) image.AddRange(BitConverter.GetBytes(0x00128293u));
+        image.AddRange(BitConverter.GetBytes((ushort)0x0285));
+        if (crossing) image.AddRange(BitConverter.GetBytes(0x00128293u));
+        else image.AddRange(BitConverter.GetBytes((ushort)0x0285));
+        var exit = new Jit.Asm().Exit(6, 7).Bytes(); // t1, t2
+        image.AddRange(exit);
+        string dir = Directory.CreateTempSubdirectory("rvemu-runs-").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "prog.bin");
+            File.WriteAllBytes(path, image.ToArray());
+            using var machine = VirtMachine.Create(new MachineOptions { KernelPath = path, MemorySize = 16UL << 20, Jit = false, Deterministic = true });
+            var run = Task.Run(machine.Run);
+            Assert.That(run.Wait(TimeSpan.FromSeconds(60)), Is.True, "the hart did not get past the page's last parcel");
+            Assert.That(run.Result.ExitCode, Is.EqualTo(0));
+            Assert.That(machine.Harts[0].GetX(5), Is.EqualTo(1024UL), "t0 counts every addi");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
