@@ -104,8 +104,9 @@ public sealed unsafe partial class Hart
         _chunkUsesJit = useJit;
         ulong* x = _x;
         ulong pc = _pc;
-        // Counted down, so that one loop-carried counter stays in a register: `budget` is how many more instructions this
-        // call may start, and `origin - budget` how many of this chunk's retired before the current one (a trap lowers origin).
+        // Counted down, so that one loop-carried counter stays in a register: `budget` is how many more instructions
+        // this call may start, and `origin - budget` how many of this chunk's retired before the current one (each
+        // trap lowers origin: the trapping instruction did not retire).
         long budget = maxSteps, origin = maxSteps - 1;
         ulong pageTag = ulong.MaxValue;
         // The page the loop fetches from; its region and physical address come with it (fewer loop-carried locals).
