@@ -112,9 +112,9 @@ public sealed unsafe partial class Hart
         // The page the loop fetches from; its region and physical address come with it (fewer loop-carried locals).
         CodePage? codePage = null;
         ulong v;
-        // Within a straight-line run (Hart.Runs.cs): the next instruction. A run ends with an EndOfRun entry, and
-        // outside runs `next` is this hart's own EndOfRun entry: either way the next dispatch looks the pc up.
-        ref DecodedInsn next = ref _endOfRun;
+        // Within a straight-line run (Hart.Runs.cs): the next instruction. A run ends with EndOfRun entries, and
+        // outside runs `next` is this hart's own EndOfRun entries: either way the next dispatch looks the pc up.
+        ref DecodedInsn next = ref EndOfRun;
 
         while (budget > 0)
         {
@@ -135,6 +135,7 @@ public sealed unsafe partial class Hart
                 // The end of a run, or no run: find the instruction at pc in the page's decode cache.
                 case Op.EndOfRun:
                 {
+                    next = ref EndOfRun;
                     if ((pc & ~PageMask) != pageTag)
                     {
                         var p = FetchPage(pc, out bool wholePage);
@@ -145,7 +146,6 @@ public sealed unsafe partial class Hart
                     }
                     // The slot index is below SlotsPerPage by construction, so skip the bounds check.
                     d = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(codePage!.Slots), (int)(pc & PageMask) >> 1);
-                    next = ref _endOfRun;
                     // Start a run here when more than this instruction may run in this call (tracing, triggers and the
                     // debugger step one at a time), unless a compiled region starts here.
                     if (budget > 0 && pageTag != ulong.MaxValue && (!_chunkUsesJit || DecodedInsn.ReadOp(ref d) != Op.JitEntry))
@@ -154,8 +154,8 @@ public sealed unsafe partial class Hart
                         var run = runs is null ? null : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(runs), (int)(pc & PageMask) >> 1);
                         run ??= BuildRun(pc, codePage);
                         // No run starts in the page's last parcel (its instruction may cross into the next page):
-                        // such a "run" is its EndOfRun alone, and the slot is used.
-                        if (run.Length > 1)
+                        // such a "run" is its EndOfRun entries alone, and the slot is used.
+                        if (run.Length > RunEnd)
                         {
                             d = ref MemoryMarshal.GetArrayDataReference(run);
                             next = ref Unsafe.Add(ref d, 1);
@@ -335,7 +335,7 @@ public sealed unsafe partial class Hart
             continue;
 
         taken:
-            next = ref _endOfRun;
+            next = ref EndOfRun;
             // Hot-code detection: a control transfer's target that is reached often enough gets compiled (traps and
             // xRETs count their targets too, see CountTarget).
             if (_chunkUsesJit && --_heat[(int)(target >> 1) & HeatMask] == 0) RequestCompile(target, pageTag, codePage);
@@ -352,7 +352,7 @@ public sealed unsafe partial class Hart
                 goto endChunk;
             }
         takeTrap:
-            next = ref _endOfRun;
+            next = ref EndOfRun;
             origin--;
             TakePendingException(pc);
             pc = _pc;
@@ -367,8 +367,9 @@ public sealed unsafe partial class Hart
         pageTag = ulong.MaxValue;
     done:
         _pc = pc;
+        // Every step taken, less the traps (see origin).
+        _instret += (ulong)(origin - budget + 1);
         long steps = _chunkSteps - budget;
-        _instret += (ulong)(steps - (_chunkSteps - 1 - origin));
         _chunkRetired = 0;
         return steps;
     }

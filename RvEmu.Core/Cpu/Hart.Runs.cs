@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using RvEmu.Core.Bus;
 using RvEmu.Core.Isa;
 
@@ -21,8 +22,28 @@ public sealed unsafe partial class Hart
     /// <summary>The longest run: long enough to cover a loop body, short enough that building one ahead wastes little.</summary>
     internal const int MaxRunLength = 32;
 
+    /// <summary>
+    /// EndOfRun entries after a run's instructions: two, because the loop steps its next-instruction reference past
+    /// an entry before dispatching it, and a reference past the end of an array is one the GC must never see.
+    /// </summary>
+    internal const int RunEnd = 2;
+
     /// <summary>Where the loop's next-instruction reference points when it is not in a run (see <see cref="Op.EndOfRun"/>).</summary>
-    private DecodedInsn _endOfRun = new() { Op = Op.EndOfRun };
+    private EndOfRunEntries _endOfRun = new()
+    {
+        First = new() { Op = Op.EndOfRun },
+        Second = new() { Op = Op.EndOfRun },
+    };
+
+    // A field of the hart (an address the loop computes, not a load), in the order the loop steps through.
+    private ref DecodedInsn EndOfRun => ref _endOfRun.First;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct EndOfRunEntries
+    {
+        public DecodedInsn First;
+        public DecodedInsn Second;
+    }
 
     /// <summary>
     /// Build the run that starts at <paramref name="pc"/> on <paramref name="codePage"/> (whose fetch permission
@@ -70,10 +91,10 @@ public sealed unsafe partial class Hart
             if (EndsRun(d.Op)) break;
             offset += d.Length;
         }
-        // One entry more: the EndOfRun that sends the loop back to the decode cache.
-        var run = new DecodedInsn[n + 1];
+        // Then the EndOfRun entries that send the loop back to the decode cache.
+        var run = new DecodedInsn[n + RunEnd];
         buffer[..n].CopyTo(run);
-        run[n].Op = Op.EndOfRun;
+        for (int i = n; i < run.Length; i++) run[i].Op = Op.EndOfRun;
         Volatile.Write(ref runs[(int)(pc & PageMask) >> 1], run);
         return run;
     }
