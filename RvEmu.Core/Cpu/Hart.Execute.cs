@@ -12,14 +12,22 @@ namespace RvEmu.Core.Cpu;
 /// </summary>
 public sealed unsafe partial class Hart
 {
-    /// <summary>Holds the decode of a page-crossing instruction, which is never cached.</summary>
-    private DecodedInsn _uncachedInsn;
-
     private long _decodes;
 
     /// <summary>The running Execute call's step limit and whether it enters compiled regions (see Execute).</summary>
     private long _chunkSteps;
     private bool _chunkUsesJit;
+
+    /// <summary>
+    /// The running Execute call's loop state that changes only off the hot path, kept in fields rather than locals
+    /// so that the host's callee-saved registers go to what every instruction uses (pc, the budget, the next
+    /// instruction): <c>_chunkOrigin - budget</c> is how many instructions of this call retired before the current
+    /// one (each trap lowers it); <c>_loopPageTag</c> is the virtual page the loop fetches from (MaxValue: none, or one
+    /// to look up again each time) and <c>_loopPage</c> its decode cache.
+    /// </summary>
+    private long _chunkOrigin;
+    private ulong _loopPageTag;
+    private CodePage? _loopPage;
 
     /// <summary>Instructions this hart decoded into the decode cache (statistics).</summary>
     public long Decodes => _decodes;
@@ -102,65 +110,72 @@ public sealed unsafe partial class Hart
         // callee-saved registers for the whole loop while the step counter lived on the stack.
         _chunkSteps = maxSteps;
         _chunkUsesJit = useJit;
-        ulong* x = _x;
         ulong pc = _pc;
         // Counted down, so that one loop-carried counter stays in a register: `budget` is how many more instructions
-        // this call may start, and `origin - budget` how many of this chunk's retired before the current one (each
-        // trap lowers origin: the trapping instruction did not retire).
-        long budget = maxSteps, origin = maxSteps - 1;
-        ulong pageTag = ulong.MaxValue;
-        // The page the loop fetches from; its region and physical address come with it (fewer loop-carried locals).
-        CodePage? codePage = null;
+        // this call may start, and `_chunkOrigin - budget` how many of this chunk's retired before the current one (each
+        // trap lowers _chunkOrigin: the trapping instruction did not retire).
+        long budget = maxSteps;
+        _chunkOrigin = maxSteps - 1;
+        _loopPageTag = ulong.MaxValue;
+        _loopPage = null;
         ulong v;
-        // Within a straight-line run (Hart.Runs.cs): the next instruction. A run ends with EndOfRun entries, and
-        // outside runs `next` is this hart's own EndOfRun entries: either way the next dispatch looks the pc up.
-        ref DecodedInsn next = ref EndOfRun;
+        // The instruction to run: in a straight-line run (Hart.Runs.cs), or this hart's lone instruction, and either
+        // way followed by an EndOfRun entry, so that stepping to the next entry after an instruction that did not
+        // jump is all the loop does until the next dispatch looks the pc up again. One reference, not a current and
+        // a next one: with two, RyuJIT had no callee-saved register left for the second and passed it through the
+        // stack on every instruction.
+        ref DecodedInsn d = ref EndOfRun;
 
         while (budget > 0)
         {
             budget--;
-            ref DecodedInsn d = ref next;
-            next = ref Unsafe.Add(ref next, 1);
+            // Loaded again for each instruction (one load off the dependency chains) rather than kept in a register
+            // the whole loop long.
+            ulong* x = _x;
         dispatch:
             // The decode cache is shared by every hart: read Op with acquire semantics so that a slot another
             // hart is filling is seen either as Undecoded or complete (see DecodedInsn.Publish), and read every
             // operand, Length included, only after it. (Reading Length first once let a hart see the new Op with
             // the old Length 0: the instruction ran twice, and SMP Linux crashed in random places.)
             Op op = DecodedInsn.ReadOp(ref d);
-            // Where a jump goes (see taken). The next pc in sequence is not kept: pc + d.Length where it is needed,
-            // so that no second pc stays live (and spilled) across the whole loop.
-            ulong target;
+            // A jump sets pc to its target before `taken`, and the next pc in sequence is pc + d.Length where it is
+            // needed: no second pc variable, which RyuJIT kept on the stack (a store and a load on every taken branch).
             switch (op)
             {
                 // The end of a run, or no run: find the instruction at pc in the page's decode cache.
                 case Op.EndOfRun:
                 {
-                    next = ref EndOfRun;
-                    if ((pc & ~PageMask) != pageTag)
+                    if ((pc & ~PageMask) != _loopPageTag)
                     {
                         var p = FetchPage(pc, out bool wholePage);
                         if (p is null) goto trap;
-                        codePage = p;
+                        _loopPage = p;
                         // A page PMP makes only partly executable is fetched (and checked) again for every instruction.
-                        pageTag = wholePage ? pc & ~PageMask : ulong.MaxValue;
+                        _loopPageTag = wholePage ? pc & ~PageMask : ulong.MaxValue;
                     }
                     // The slot index is below SlotsPerPage by construction, so skip the bounds check.
-                    d = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(codePage!.Slots), (int)(pc & PageMask) >> 1);
+                    ref DecodedInsn slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_loopPage!.Slots), (int)(pc & PageMask) >> 1);
+                    Op first = DecodedInsn.ReadOp(ref slot);
                     // Start a run here when more than this instruction may run in this call (tracing, triggers and the
                     // debugger step one at a time), unless a compiled region starts here.
-                    if (budget > 0 && pageTag != ulong.MaxValue && (!_chunkUsesJit || DecodedInsn.ReadOp(ref d) != Op.JitEntry))
+                    if (budget > 0 && _loopPageTag != ulong.MaxValue && (!_chunkUsesJit || first != Op.JitEntry))
                     {
-                        var runs = codePage.Runs;
+                        var runs = _loopPage.Runs;
                         var run = runs is null ? null : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(runs), (int)(pc & PageMask) >> 1);
-                        run ??= BuildRun(pc, codePage);
+                        run ??= BuildRun(pc, _loopPage);
                         // No run starts in the page's last parcel (its instruction may cross into the next page):
-                        // such a "run" is its EndOfRun entries alone, and the slot is used.
+                        // such a "run" is its EndOfRun entry alone, and the slot is used.
                         if (run.Length > RunEnd)
                         {
                             d = ref MemoryMarshal.GetArrayDataReference(run);
-                            next = ref Unsafe.Add(ref d, 1);
+                            goto dispatch;
                         }
                     }
+                    // The slot alone: copied, with the Op read above (its operands are read after it, see ReadOp), to
+                    // the hart's lone instruction, which an EndOfRun entry follows.
+                    d = ref LoneInsn;
+                    d = slot;
+                    d.Op = first;
                     goto dispatch;
                 }
 
@@ -170,28 +185,24 @@ public sealed unsafe partial class Hart
                 {
                     // Widen the page's code range before reading the bytes, so a store to them from now on drops the page.
                     int at = (int)(pc & PageMask);
-                    codePage!.NoteCode(at, at + 4);
+                    _loopPage!.NoteCode(at, at + 4);
                     _decodes++;
-                    if (!DecodeAt(pc, codePage, out var fresh)) goto trap;
-                    if ((pc & PageMask) == PageMask - 1 && fresh.Length == 4)
-                    {
-                        _uncachedInsn = fresh;
-                        d = ref _uncachedInsn;
-                    }
-                    else
-                    {
-                        DecodedInsn.Publish(ref d, fresh);
-                    }
+                    if (!DecodeAt(pc, _loopPage, out var fresh)) goto trap;
+                    // An instruction that crosses into the next page is never cached (d is the lone instruction here).
+                    if ((pc & PageMask) != PageMask - 1 || fresh.Length != 4)
+                        DecodedInsn.Publish(ref _loopPage.Slots[at >> 1], fresh);
+                    d = fresh;
                     goto dispatch;
                 }
 
                 // A compiled region starts here: run it, or this slot's own instruction when it cannot be used.
                 case Op.JitEntry:
                 {
-                    var block = codePage!.Blocks![(int)(pc & PageMask) >> 1]!;
+                    var block = _loopPage!.Blocks![(int)(pc & PageMask) >> 1]!;
                     // Regions run only with the JIT on, on a page whose fetch permission covers all of it.
-                    if (!_chunkUsesJit || pageTag == ulong.MaxValue) { d = ref block.Original; goto dispatch; }
-                    long r = block.Run(this, x, pc & ~PageMask, budget + 1, origin - budget);
+                    // (d is the lone instruction here: see EndOfRun.)
+                    if (!_chunkUsesJit || _loopPageTag == ulong.MaxValue) { d = block.Original; goto dispatch; }
+                    long r = block.Run(this, x, pc & ~PageMask, budget + 1, _chunkOrigin - budget);
                     if (r > 0)
                     {
                         budget -= r - 1;
@@ -199,10 +210,10 @@ public sealed unsafe partial class Hart
                         // Where a region leaves (an indirect jump or return, a jump off its page or out of it) is a
                         // control transfer the interpreter did not see: count it, or code reached only from
                         // compiled code (a return site, a jump table's targets) would never become hot.
-                        target = _jitPc;
+                        pc = _jitPc;
                         goto taken;
                     }
-                    if (r == 0) { d = ref block.Original; goto dispatch; } // the budget is smaller than its first block
+                    if (r == 0) { d = block.Original; goto dispatch; } // the budget is smaller than its first block
                     // The instruction after ~r retired ones did not complete on its own: a trap, or a device access
                     // that ended the chunk. Account for it as the interpreter does.
                     budget -= ~r;
@@ -216,26 +227,26 @@ public sealed unsafe partial class Hart
                 // ---- RV64I ----
                 case Op.Lui: x[d.Rd] = (ulong)d.Imm; break;
                 case Op.Auipc: x[d.Rd] = pc + (ulong)d.Imm; break;
-                case Op.Jal: x[d.Rd] = pc + d.Length; target = pc + (ulong)d.Imm; goto taken;
-                case Op.Jalr: target = (x[d.Rs1] + (ulong)d.Imm) & ~1UL; x[d.Rd] = pc + d.Length; goto taken;
-                case Op.Beq: if (x[d.Rs1] == x[d.Rs2]) { target = pc + (ulong)d.Imm; goto taken; } break;
-                case Op.Bne: if (x[d.Rs1] != x[d.Rs2]) { target = pc + (ulong)d.Imm; goto taken; } break;
-                case Op.Blt: if ((long)x[d.Rs1] < (long)x[d.Rs2]) { target = pc + (ulong)d.Imm; goto taken; } break;
-                case Op.Bge: if ((long)x[d.Rs1] >= (long)x[d.Rs2]) { target = pc + (ulong)d.Imm; goto taken; } break;
-                case Op.Bltu: if (x[d.Rs1] < x[d.Rs2]) { target = pc + (ulong)d.Imm; goto taken; } break;
-                case Op.Bgeu: if (x[d.Rs1] >= x[d.Rs2]) { target = pc + (ulong)d.Imm; goto taken; } break;
+                case Op.Jal: x[d.Rd] = pc + d.Length; pc += (ulong)d.Imm; goto taken;
+                case Op.Jalr: { ulong to = (x[d.Rs1] + (ulong)d.Imm) & ~1UL; x[d.Rd] = pc + d.Length; pc = to; goto taken; }
+                case Op.Beq: if (x[d.Rs1] == x[d.Rs2]) { pc += (ulong)d.Imm; goto taken; } break;
+                case Op.Bne: if (x[d.Rs1] != x[d.Rs2]) { pc += (ulong)d.Imm; goto taken; } break;
+                case Op.Blt: if ((long)x[d.Rs1] < (long)x[d.Rs2]) { pc += (ulong)d.Imm; goto taken; } break;
+                case Op.Bge: if ((long)x[d.Rs1] >= (long)x[d.Rs2]) { pc += (ulong)d.Imm; goto taken; } break;
+                case Op.Bltu: if (x[d.Rs1] < x[d.Rs2]) { pc += (ulong)d.Imm; goto taken; } break;
+                case Op.Bgeu: if (x[d.Rs1] >= x[d.Rs2]) { pc += (ulong)d.Imm; goto taken; } break;
 
-                case Op.Lb: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, origin - budget)) goto trap; x[d.Rd] = (ulong)(sbyte)v; break;
-                case Op.Lh: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, origin - budget)) goto trap; x[d.Rd] = (ulong)(short)v; break;
-                case Op.Lw: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, origin - budget)) goto trap; x[d.Rd] = (ulong)(int)v; break;
-                case Op.Ld: if (!Load64(x[d.Rs1] + (ulong)d.Imm, out v, origin - budget)) goto trap; x[d.Rd] = v; break;
-                case Op.Lbu: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, origin - budget)) goto trap; x[d.Rd] = v; break;
-                case Op.Lhu: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, origin - budget)) goto trap; x[d.Rd] = v; break;
-                case Op.Lwu: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, origin - budget)) goto trap; x[d.Rd] = v; break;
-                case Op.Sb: if (!Store8(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], origin - budget)) goto trap; break;
-                case Op.Sh: if (!Store16(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], origin - budget)) goto trap; break;
-                case Op.Sw: if (!Store32(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], origin - budget)) goto trap; break;
-                case Op.Sd: if (!Store64(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], origin - budget)) goto trap; break;
+                case Op.Lb: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; x[d.Rd] = (ulong)(sbyte)v; break;
+                case Op.Lh: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; x[d.Rd] = (ulong)(short)v; break;
+                case Op.Lw: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; x[d.Rd] = (ulong)(int)v; break;
+                case Op.Ld: if (!Load64(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; x[d.Rd] = v; break;
+                case Op.Lbu: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; x[d.Rd] = v; break;
+                case Op.Lhu: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; x[d.Rd] = v; break;
+                case Op.Lwu: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; x[d.Rd] = v; break;
+                case Op.Sb: if (!Store8(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], _chunkOrigin - budget)) goto trap; break;
+                case Op.Sh: if (!Store16(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], _chunkOrigin - budget)) goto trap; break;
+                case Op.Sw: if (!Store32(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], _chunkOrigin - budget)) goto trap; break;
+                case Op.Sd: if (!Store64(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], _chunkOrigin - budget)) goto trap; break;
 
                 case Op.Addi: x[d.Rd] = x[d.Rs1] + (ulong)d.Imm; break;
                 case Op.Slti: x[d.Rd] = (long)x[d.Rs1] < d.Imm ? 1UL : 0UL; break;
@@ -273,7 +284,7 @@ public sealed unsafe partial class Hart
                 // atomicity of 1/2/4/8-byte accesses (both hosts); ordering by address or data dependency alone
                 // is not kept on ARM64, as in QEMU's MTTCG, which also orders RISC-V guests only at fences and AMOs.
                 case Op.Fence: Interlocked.MemoryBarrier(); break;
-                case Op.FenceI: FenceI(); pageTag = ulong.MaxValue; break;
+                case Op.FenceI: FenceI(); _loopPageTag = ulong.MaxValue; break;
                 // PAUSE (Zihintpause) orders nothing (its successor set is empty). Guests put it in spin
                 // loops (Linux's cpu_relax): ending the chunk lets a hart thread give its host core to the
                 // hart it waits for (see VirtMachine.HartThread) instead of spinning out a whole chunk.
@@ -297,22 +308,27 @@ public sealed unsafe partial class Hart
                 case Op.Remuw: x[d.Rd] = RemUW(x[d.Rs1], x[d.Rs2]); break;
 
                 // ---- A ----
-                case >= Op.LrW and <= Op.AmomaxuD:
-                    _chunkRetired = origin - budget;
+                // (Every Op a case of its own, not a range: a range pattern made the switch two range checks and a
+                // jump table, three compare-and-branches for every instruction instead of one.)
+                case Op.LrW: case Op.ScW: case Op.AmoswapW: case Op.AmoaddW: case Op.AmoxorW: case Op.AmoandW:
+                case Op.AmoorW: case Op.AmominW: case Op.AmomaxW: case Op.AmominuW: case Op.AmomaxuW:
+                case Op.LrD: case Op.ScD: case Op.AmoswapD: case Op.AmoaddD: case Op.AmoxorD: case Op.AmoandD:
+                case Op.AmoorD: case Op.AmominD: case Op.AmomaxD: case Op.AmominuD: case Op.AmomaxuD:
+                    _chunkRetired = _chunkOrigin - budget;
                     if (!ExecuteAtomic(op, ref d)) goto trap;
                     break;
 
                 // ---- Zicsr: a write that changes what this loop assumed ends the chunk (CsrWriteEndsChunk) ----
-                case >= Op.Csrrw and <= Op.Csrrci:
-                    _chunkRetired = origin - budget;
+                case Op.Csrrw: case Op.Csrrs: case Op.Csrrc: case Op.Csrrwi: case Op.Csrrsi: case Op.Csrrci:
+                    _chunkRetired = _chunkOrigin - budget;
                     if (!ExecuteCsr(op, ref d, out bool endsChunk)) goto trap;
                     if (endsChunk) { pc += d.Length; goto endChunk; }
                     break;
 
                 // ---- privileged ----
                 // Where an xRET returns to (the code after a system call or a fault) is a control transfer too.
-                case Op.Mret: if (!DoMret(out target)) goto illegal; pc = target; if (_chunkUsesJit) CountTarget(pc); goto endChunk;
-                case Op.Sret: if (!DoSret(out target)) goto illegal; pc = target; if (_chunkUsesJit) CountTarget(pc); goto endChunk;
+                case Op.Mret: { if (!DoMret(out ulong to)) goto illegal; pc = to; if (_chunkUsesJit) CountTarget(pc); goto endChunk; }
+                case Op.Sret: { if (!DoSret(out ulong to)) goto illegal; pc = to; if (_chunkUsesJit) CountTarget(pc); goto endChunk; }
                 case Op.Wfi: if (!DoWfi()) goto illegal; pc += d.Length; goto endChunk;
                 case Op.SfenceVma:
                     if (_priv == PrivilegeMode.User || (_priv == PrivilegeMode.Supervisor && (_mstatus & TVM) != 0)) goto illegal;
@@ -320,26 +336,36 @@ public sealed unsafe partial class Hart
                     // too (the TLBs keep no ASIDs: a satp write flushes them). Fencing more is always allowed (4.2.1).
                     if (d.Rs1 == 0) FlushTlb();
                     else FlushTlbPage(x[d.Rs1]);
-                    pageTag = ulong.MaxValue;
+                    _loopPageTag = ulong.MaxValue;
                     break;
 
                 case Op.Illegal: goto illegal;
 
                 default:
                     // F and D live in their own file; anything else here is not implemented.
-                    _chunkRetired = origin - budget;
+                    _chunkRetired = _chunkOrigin - budget;
                     if (!ExecuteFloat(op, ref d)) goto trap;
                     break;
             }
             pc += d.Length;
+            d = ref Unsafe.Add(ref d, 1);
             continue;
 
         taken:
-            next = ref EndOfRun;
             // Hot-code detection: a control transfer's target that is reached often enough gets compiled (traps and
             // xRETs count their targets too, see CountTarget).
-            if (_chunkUsesJit && --_heat[(int)(target >> 1) & HeatMask] == 0) RequestCompile(target, pageTag, codePage);
-            pc = target;
+            if (_chunkUsesJit && --_heat[(int)(pc >> 1) & HeatMask] == 0) RequestCompile(pc, _loopPageTag, _loopPage);
+            // Chaining: a target on the same page whose run is built goes straight on into that run, without the
+            // round trip through an EndOfRun entry (a second dispatch, the page check and the slot).
+            {
+                var runs = _loopPage?.Runs;
+                if ((pc & ~PageMask) == _loopPageTag && runs is not null)
+                {
+                    var run = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(runs), (int)(pc & PageMask) >> 1);
+                    if (run is not null && run.Length > RunEnd) { d = ref MemoryMarshal.GetArrayDataReference(run); continue; }
+                }
+            }
+            d = ref EndOfRun;
             continue;
 
         illegal:
@@ -352,11 +378,11 @@ public sealed unsafe partial class Hart
                 goto endChunk;
             }
         takeTrap:
-            next = ref EndOfRun;
-            origin--;
+            d = ref EndOfRun;
+            _chunkOrigin--;
             TakePendingException(pc);
             pc = _pc;
-            pageTag = ulong.MaxValue;
+            _loopPageTag = ulong.MaxValue;
             // A trap handler is entered by traps only, which no branch counts: count them, or hot handlers (system
             // calls, page faults) would never be compiled.
             if (_chunkUsesJit) CountTarget(pc);
@@ -364,11 +390,11 @@ public sealed unsafe partial class Hart
         goto done;
 
     endChunk:
-        pageTag = ulong.MaxValue;
+        _loopPageTag = ulong.MaxValue;
     done:
         _pc = pc;
-        // Every step taken, less the traps (see origin).
-        _instret += (ulong)(origin - budget + 1);
+        // Every step taken, less the traps (see _chunkOrigin).
+        _instret += (ulong)(_chunkOrigin - budget + 1);
         long steps = _chunkSteps - budget;
         _chunkRetired = 0;
         return steps;

@@ -22,32 +22,29 @@ public sealed unsafe partial class Hart
     /// <summary>The longest run: long enough to cover a loop body, short enough that building one ahead wastes little.</summary>
     internal const int MaxRunLength = 32;
 
+    /// <summary>The EndOfRun entry after a run's instructions, which sends the loop back to the decode cache.</summary>
+    internal const int RunEnd = 1;
+
     /// <summary>
-    /// EndOfRun entries after a run's instructions: two, because the loop steps its next-instruction reference past
-    /// an entry before dispatching it, and a reference past the end of an array is one the GC must never see.
+    /// The instruction the loop runs on its own, outside any run (a copy of its decode-cache slot), and the
+    /// EndOfRun entry after it, where the loop also starts (see <see cref="Op.EndOfRun"/>).
     /// </summary>
-    internal const int RunEnd = 2;
+    private LoneEntries _lone = new() { End = new() { Op = Op.EndOfRun } };
 
-    /// <summary>Where the loop's next-instruction reference points when it is not in a run (see <see cref="Op.EndOfRun"/>).</summary>
-    private EndOfRunEntries _endOfRun = new()
-    {
-        First = new() { Op = Op.EndOfRun },
-        Second = new() { Op = Op.EndOfRun },
-    };
-
-    // A field of the hart (an address the loop computes, not a load), in the order the loop steps through.
-    private ref DecodedInsn EndOfRun => ref _endOfRun.First;
+    // Fields of the hart (addresses the loop computes, not loads), in the order the loop steps through them.
+    private ref DecodedInsn LoneInsn => ref _lone.Insn;
+    private ref DecodedInsn EndOfRun => ref _lone.End;
 
     [StructLayout(LayoutKind.Sequential)]
-    private struct EndOfRunEntries
+    private struct LoneEntries
     {
-        public DecodedInsn First;
-        public DecodedInsn Second;
+        public DecodedInsn Insn;
+        public DecodedInsn End;
     }
 
     /// <summary>
     /// Build the run that starts at <paramref name="pc"/> on <paramref name="codePage"/> (whose fetch permission
-    /// covers the whole page) and keep it there; the loop looks built runs up itself. Instructions ahead of
+    /// covers the whole page) and keep it there; the loop looks kept runs up itself. Instructions ahead of
     /// <paramref name="pc"/> are decoded here, without raising anything: a slot that will not decode is
     /// <see cref="Op.Illegal"/>, which traps only if it runs. Two harts building the same run build the same copy.
     /// </summary>
@@ -62,6 +59,7 @@ public sealed unsafe partial class Hart
 
         Span<DecodedInsn> buffer = stackalloc DecodedInsn[MaxRunLength];
         int n = 0;
+        bool startsAtRegion = false;
         int offset = (int)(pc & PageMask);
         // An instruction in the page's last parcel may cross into the next page: the loop fetches it on its own.
         while (n < MaxRunLength && offset < MemoryRegion.PageSize - 2)
@@ -80,6 +78,7 @@ public sealed unsafe partial class Hart
             {
                 // A compiled region starts here: a run that reached it would run its code interpreted.
                 if (n > 0) break;
+                startsAtRegion = true;
                 d = codePage.Blocks![offset >> 1]!.Original;
             }
             else
@@ -91,11 +90,13 @@ public sealed unsafe partial class Hart
             if (EndsRun(d.Op)) break;
             offset += d.Length;
         }
-        // Then the EndOfRun entries that send the loop back to the decode cache.
+        // Then the EndOfRun entry that sends the loop back to the decode cache.
         var run = new DecodedInsn[n + RunEnd];
         buffer[..n].CopyTo(run);
         for (int i = n; i < run.Length; i++) run[i].Op = Op.EndOfRun;
-        Volatile.Write(ref runs[(int)(pc & PageMask) >> 1], run);
+        // A run that starts at a compiled region (built for a call that does not enter regions) is not kept: the loop
+        // chains taken branches into kept runs without looking at the slot, and would go around the region.
+        if (!startsAtRegion) Volatile.Write(ref runs[(int)(pc & PageMask) >> 1], run);
         return run;
     }
 
