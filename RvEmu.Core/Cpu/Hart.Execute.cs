@@ -129,10 +129,10 @@ public sealed unsafe partial class Hart
         while (budget > 0)
         {
             budget--;
+        dispatch:
             // Loaded again for each instruction (one load off the dependency chains) rather than kept in a register
             // the whole loop long.
             ulong* x = _x;
-        dispatch:
             // The decode cache is shared by every hart: read Op with acquire semantics so that a slot another
             // hart is filling is seen either as Undecoded or complete (see DecodedInsn.Publish), and read every
             // operand, Length included, only after it. (Reading Length first once let a hart see the new Op with
@@ -236,13 +236,13 @@ public sealed unsafe partial class Hart
                 case Op.Bltu: if (x[d.Rs1] < x[d.Rs2]) { pc += (ulong)d.Imm; goto taken; } break;
                 case Op.Bgeu: if (x[d.Rs1] >= x[d.Rs2]) { pc += (ulong)d.Imm; goto taken; } break;
 
-                case Op.Lb: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; x[d.Rd] = (ulong)(sbyte)v; break;
-                case Op.Lh: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; x[d.Rd] = (ulong)(short)v; break;
-                case Op.Lw: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; x[d.Rd] = (ulong)(int)v; break;
-                case Op.Ld: if (!Load64(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; x[d.Rd] = v; break;
-                case Op.Lbu: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; x[d.Rd] = v; break;
-                case Op.Lhu: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; x[d.Rd] = v; break;
-                case Op.Lwu: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; x[d.Rd] = v; break;
+                case Op.Lb: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; _x[d.Rd] = (ulong)(sbyte)v; break;
+                case Op.Lh: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; _x[d.Rd] = (ulong)(short)v; break;
+                case Op.Lw: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; _x[d.Rd] = (ulong)(int)v; break;
+                case Op.Ld: if (!Load64(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; _x[d.Rd] = v; break;
+                case Op.Lbu: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; _x[d.Rd] = v; break;
+                case Op.Lhu: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; _x[d.Rd] = v; break;
+                case Op.Lwu: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; _x[d.Rd] = v; break;
                 case Op.Sb: if (!Store8(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], _chunkOrigin - budget)) goto trap; break;
                 case Op.Sh: if (!Store16(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], _chunkOrigin - budget)) goto trap; break;
                 case Op.Sw: if (!Store32(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], _chunkOrigin - budget)) goto trap; break;
@@ -294,18 +294,18 @@ public sealed unsafe partial class Hart
 
                 // ---- M (spec 7.1-7.2: division by zero and overflow do not trap) ----
                 case Op.Mul: x[d.Rd] = x[d.Rs1] * x[d.Rs2]; break;
-                case Op.Mulh: x[d.Rd] = MulH(x[d.Rs1], x[d.Rs2]); break;
-                case Op.Mulhsu: x[d.Rd] = MulHsu(x[d.Rs1], x[d.Rs2]); break;
-                case Op.Mulhu: x[d.Rd] = MulHu(x[d.Rs1], x[d.Rs2]); break;
-                case Op.Div: x[d.Rd] = Div(x[d.Rs1], x[d.Rs2]); break;
-                case Op.Divu: x[d.Rd] = DivU(x[d.Rs1], x[d.Rs2]); break;
-                case Op.Rem: x[d.Rd] = Rem(x[d.Rs1], x[d.Rs2]); break;
-                case Op.Remu: x[d.Rd] = RemU(x[d.Rs1], x[d.Rs2]); break;
+                case Op.Mulh: v = MulH(x[d.Rs1], x[d.Rs2]); _x[d.Rd] = v; break;
+                case Op.Mulhsu: v = MulHsu(x[d.Rs1], x[d.Rs2]); _x[d.Rd] = v; break;
+                case Op.Mulhu: v = MulHu(x[d.Rs1], x[d.Rs2]); _x[d.Rd] = v; break;
+                case Op.Div: v = Div(x[d.Rs1], x[d.Rs2]); _x[d.Rd] = v; break;
+                case Op.Divu: v = DivU(x[d.Rs1], x[d.Rs2]); _x[d.Rd] = v; break;
+                case Op.Rem: v = Rem(x[d.Rs1], x[d.Rs2]); _x[d.Rd] = v; break;
+                case Op.Remu: v = RemU(x[d.Rs1], x[d.Rs2]); _x[d.Rd] = v; break;
                 case Op.Mulw: x[d.Rd] = (ulong)(int)(x[d.Rs1] * x[d.Rs2]); break;
-                case Op.Divw: x[d.Rd] = DivW(x[d.Rs1], x[d.Rs2]); break;
-                case Op.Divuw: x[d.Rd] = DivUW(x[d.Rs1], x[d.Rs2]); break;
-                case Op.Remw: x[d.Rd] = RemW(x[d.Rs1], x[d.Rs2]); break;
-                case Op.Remuw: x[d.Rd] = RemUW(x[d.Rs1], x[d.Rs2]); break;
+                case Op.Divw: v = DivW(x[d.Rs1], x[d.Rs2]); _x[d.Rd] = v; break;
+                case Op.Divuw: v = DivUW(x[d.Rs1], x[d.Rs2]); _x[d.Rd] = v; break;
+                case Op.Remw: v = RemW(x[d.Rs1], x[d.Rs2]); _x[d.Rd] = v; break;
+                case Op.Remuw: v = RemUW(x[d.Rs1], x[d.Rs2]); _x[d.Rd] = v; break;
 
                 // ---- A ----
                 // (Every Op a case of its own, not a range: a range pattern made the switch two range checks and a
@@ -401,13 +401,18 @@ public sealed unsafe partial class Hart
     }
 
     // M-extension results (spec 7.1-7.2), one definition for the interpreter and the JIT (Hart.Jit.cs).
+    // The high multiplies are never inlined: inlined, the host's MULX (which needs RDX) made RyuJIT move the register
+    // file pointer out of that register and keep a copy on the stack, stored on every interpreted instruction.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static ulong MulH(ulong a, ulong b) => (ulong)Math.BigMul((long)a, (long)b, out _);
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static ulong MulHu(ulong a, ulong b) => Math.BigMul(a, b, out _);
     private static ulong DivU(ulong a, ulong b) => b == 0 ? ulong.MaxValue : a / b;
     private static ulong RemU(ulong a, ulong b) => b == 0 ? a : a % b;
     private static ulong DivUW(ulong a, ulong b) => (uint)b == 0 ? ulong.MaxValue : (ulong)(int)((uint)a / (uint)b);
     private static ulong RemUW(ulong a, ulong b) => (uint)b == 0 ? (ulong)(int)a : (ulong)(int)((uint)a % (uint)b);
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static ulong MulHsu(ulong a, ulong b)
     {
         ulong hi = Math.BigMul(a, b, out _);

@@ -125,13 +125,22 @@ public sealed unsafe partial class Hart
     // so a device access (which may read mtime, itself derived from instructions under --icount) and any
     // trap see the exact count, without re-executing anything.
 
+    /// <summary>
+    /// Where the load slow path leaves its value. Passing the caller's own variable by reference would make it
+    /// address-exposed in the interpreter loop (which inlines these), so that every load, fast path included,
+    /// went through the stack: a store and a reload between the load and its destination register.
+    /// </summary>
+    private ulong _slowLoadValue;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Load8(ulong va, out ulong v, long retired)
     {
         TlbEntry* e = LoadTlb + ((va >> 12) & TlbIndexMask);
         if (e->Tag == (va & ~PageMask)) { v = *(byte*)(e->Addend + (long)va); return true; }
         _chunkRetired = retired;
-        return LoadSlow(va, 1, out v);
+        bool ok = LoadSlow(va, 1, out _slowLoadValue);
+        v = _slowLoadValue;
+        return ok;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -140,7 +149,9 @@ public sealed unsafe partial class Hart
         TlbEntry* e = LoadTlb + ((va >> 12) & TlbIndexMask);
         if (e->Tag == (va & ~(PageMask ^ 1))) { v = *(ushort*)(e->Addend + (long)va); return true; }
         _chunkRetired = retired;
-        return LoadSlow(va, 2, out v);
+        bool ok = LoadSlow(va, 2, out _slowLoadValue);
+        v = _slowLoadValue;
+        return ok;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -149,7 +160,9 @@ public sealed unsafe partial class Hart
         TlbEntry* e = LoadTlb + ((va >> 12) & TlbIndexMask);
         if (e->Tag == (va & ~(PageMask ^ 3))) { v = *(uint*)(e->Addend + (long)va); return true; }
         _chunkRetired = retired;
-        return LoadSlow(va, 4, out v);
+        bool ok = LoadSlow(va, 4, out _slowLoadValue);
+        v = _slowLoadValue;
+        return ok;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -158,7 +171,9 @@ public sealed unsafe partial class Hart
         TlbEntry* e = LoadTlb + ((va >> 12) & TlbIndexMask);
         if (e->Tag == (va & ~(PageMask ^ 7))) { v = *(ulong*)(e->Addend + (long)va); return true; }
         _chunkRetired = retired;
-        return LoadSlow(va, 8, out v);
+        bool ok = LoadSlow(va, 8, out _slowLoadValue);
+        v = _slowLoadValue;
+        return ok;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
