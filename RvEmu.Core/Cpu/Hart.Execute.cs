@@ -229,12 +229,12 @@ public sealed unsafe partial class Hart
                 case Op.Auipc: x[d.Rd] = pc + (ulong)d.Imm; break;
                 case Op.Jal: x[d.Rd] = pc + d.Length; pc += (ulong)d.Imm; goto taken;
                 case Op.Jalr: { ulong to = (x[d.Rs1] + (ulong)d.Imm) & ~1UL; x[d.Rd] = pc + d.Length; pc = to; goto taken; }
-                case Op.Beq: if (x[d.Rs1] == x[d.Rs2]) { pc += (ulong)d.Imm; goto taken; } break;
-                case Op.Bne: if (x[d.Rs1] != x[d.Rs2]) { pc += (ulong)d.Imm; goto taken; } break;
-                case Op.Blt: if ((long)x[d.Rs1] < (long)x[d.Rs2]) { pc += (ulong)d.Imm; goto taken; } break;
-                case Op.Bge: if ((long)x[d.Rs1] >= (long)x[d.Rs2]) { pc += (ulong)d.Imm; goto taken; } break;
-                case Op.Bltu: if (x[d.Rs1] < x[d.Rs2]) { pc += (ulong)d.Imm; goto taken; } break;
-                case Op.Bgeu: if (x[d.Rs1] >= x[d.Rs2]) { pc += (ulong)d.Imm; goto taken; } break;
+                case Op.Beq: if (x[d.Rs1] == x[d.Rs2]) goto branch; break;
+                case Op.Bne: if (x[d.Rs1] != x[d.Rs2]) goto branch; break;
+                case Op.Blt: if ((long)x[d.Rs1] < (long)x[d.Rs2]) goto branch; break;
+                case Op.Bge: if ((long)x[d.Rs1] >= (long)x[d.Rs2]) goto branch; break;
+                case Op.Bltu: if (x[d.Rs1] < x[d.Rs2]) goto branch; break;
+                case Op.Bgeu: if (x[d.Rs1] >= x[d.Rs2]) goto branch; break;
 
                 case Op.Lb: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; _x[d.Rd] = (ulong)(sbyte)v; break;
                 case Op.Lh: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; _x[d.Rd] = (ulong)(short)v; break;
@@ -351,10 +351,22 @@ public sealed unsafe partial class Hart
             d = ref Unsafe.Add(ref d, 1);
             continue;
 
+        branch:
+            // A taken conditional branch. In a run that also holds its target, step there (Hart.Runs.cs).
+            pc += (ulong)d.Imm;
+            if (d.RunLink == 0) goto taken;
+            if (_chunkUsesJit)
+            {
+                CountJumpTarget(pc);
+                // A region compiled on this page drops the page's runs: leave the run then, so that a loop that was
+                // compiled is entered at its next iteration (the lookup finds the region's entry).
+                if (_loopPage!.Runs is null) { d = ref EndOfRun; continue; }
+            }
+            d = ref Unsafe.Add(ref d, d.RunLink);
+            continue;
+
         taken:
-            // Hot-code detection: a control transfer's target that is reached often enough gets compiled (traps and
-            // xRETs count their targets too, see CountTarget).
-            if (_chunkUsesJit && --_heat[(int)(pc >> 1) & HeatMask] == 0) RequestCompile(pc, _loopPageTag, _loopPage);
+            if (_chunkUsesJit) CountJumpTarget(pc);
             // Chaining: a target on the same page whose run is built goes straight on into that run, without the
             // round trip through an EndOfRun entry (a second dispatch, the page check and the slot).
             {

@@ -80,6 +80,16 @@ public sealed unsafe partial class Hart
         return r;
     }
 
+    /// <summary>
+    /// Hot-code detection: count a jump or taken branch of the interpreter loop towards compiling its target, which
+    /// is on the loop's current fetch page or one the fetch TLB knows (traps and xRETs count theirs with CountTarget).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CountJumpTarget(ulong target)
+    {
+        if (--_heat[(int)(target >> 1) & HeatMask] == 0) RequestCompile(target, _loopPageTag, _loopPage);
+    }
+
     /// <summary>Count a control transfer the loop does not see as a branch (a trap, an xRET) towards compiling its target.</summary>
     private void CountTarget(ulong target)
     {

@@ -90,6 +90,7 @@ public sealed unsafe partial class Hart
             if (EndsRun(d.Op)) break;
             offset += d.Length;
         }
+        LinkBranchesWithinRun(buffer[..n], pc);
         // Then the EndOfRun entry that sends the loop back to the decode cache.
         var run = new DecodedInsn[n + RunEnd];
         buffer[..n].CopyTo(run);
@@ -98,6 +99,29 @@ public sealed unsafe partial class Hart
         // chains taken branches into kept runs without looking at the slot, and would go around the region.
         if (!startsAtRegion) Volatile.Write(ref runs[(int)(pc & PageMask) >> 1], run);
         return run;
+    }
+
+    /// <summary>
+    /// Give each conditional branch of a run whose target is an instruction of the same run its distance in entries
+    /// (<see cref="DecodedInsn.RunLink"/>), so that a loop whose body fits in one run goes round without leaving it:
+    /// the loop steps to the target entry instead of looking the target up (the page's run table, then the run).
+    /// </summary>
+    private static void LinkBranchesWithinRun(Span<DecodedInsn> run, ulong start)
+    {
+        Span<ulong> at = stackalloc ulong[MaxRunLength];
+        ulong pc = start;
+        for (int i = 0; i < run.Length; i++)
+        {
+            at[i] = pc;
+            pc += run[i].Length;
+        }
+        for (int i = 0; i < run.Length; i++)
+        {
+            if (run[i].Op is not (Op.Beq or Op.Bne or Op.Blt or Op.Bge or Op.Bltu or Op.Bgeu)) continue;
+            run[i].RunLink = 0;
+            int target = at[..run.Length].IndexOf(at[i] + (ulong)run[i].Imm);
+            if (target >= 0) run[i].RunLink = (sbyte)(target - i);
+        }
     }
 
     /// <summary>Instructions after which the loop does not simply go on to the next one (see the class remarks).</summary>

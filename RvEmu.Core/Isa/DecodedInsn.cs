@@ -29,12 +29,23 @@ public struct DecodedInsn
     public byte Rd;
     public byte Rs1;
     public byte Rs2;
-    /// <summary>rs3 of fused multiply-add.</summary>
+    /// <summary>rs3 of fused multiply-add (see also <see cref="RunLink"/>).</summary>
     public byte Rs3;
     /// <summary>Rounding mode (F/D), aq/rl bits (A) or funct3 as needed.</summary>
     public byte Rm;
     /// <summary>Instruction length in bytes: 2 or 4.</summary>
     public byte Length;
+
+    /// <summary>
+    /// In an interpreter run only (RvEmu.Core.Cpu.Hart.Runs.cs), for a conditional branch whose target is an
+    /// instruction of the same run: how many entries away the target is; otherwise 0. Kept in
+    /// <see cref="Rs3"/>, which a branch does not use (the decoder leaves it 0).
+    /// </summary>
+    public sbyte RunLink
+    {
+        readonly get => (sbyte)Rs3;
+        set => Rs3 = (byte)value;
+    }
 
     /// <summary>
     /// Fill a decode-cache slot that other harts may be reading: every operand first, then <see cref="Op"/>
@@ -77,7 +88,11 @@ public static class Decoder
         d.Rd = (byte)w.Rd;
         d.Rs1 = (byte)w.Rs1;
         d.Rs2 = (byte)w.Rs2;
-        d.Rs3 = (byte)w.Rs3;
+        // Only the fused multiply-adds have an rs3; elsewhere those bits belong to something else (a branch's
+        // immediate), and a branch's Rs3 is its RunLink, which must be 0 outside interpreter runs.
+        // Only the fused multiply-adds have an rs3; elsewhere those bits belong to something else (a branch's
+        // immediate), and a branch's Rs3 is its RunLink, which must be 0 outside interpreter runs.
+        d.Rs3 = def.Format == Format.FR4 ? (byte)w.Rs3 : (byte)0;
         d.Rm = (byte)w.Rm;
         d.Imm = (int)(def.Format switch
         {
