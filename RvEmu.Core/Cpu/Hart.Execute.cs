@@ -224,6 +224,39 @@ public sealed unsafe partial class Hart
                     goto endChunk;
                 }
 
+                // ---- pairs (Hart.Runs.cs): the first instruction, then the second's case, entered directly ----
+                // Each counts the second instruction and steps to it if the budget allows it; if not, the call ends
+                // after the first, as it would have without the pair.
+                case Op.AddiThenBne: x[d.Rd] = x[d.Rs1] + (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bne;
+                case Op.AddiThenBeq: x[d.Rd] = x[d.Rs1] + (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Beq;
+                case Op.AddiThenBlt: x[d.Rd] = x[d.Rs1] + (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Blt;
+                case Op.AddiThenBge: x[d.Rd] = x[d.Rs1] + (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bge;
+                case Op.AddiThenBltu: x[d.Rd] = x[d.Rs1] + (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bltu;
+                case Op.AddiThenBgeu: x[d.Rd] = x[d.Rs1] + (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bgeu;
+                case Op.AddiwThenBne: x[d.Rd] = (ulong)(int)(x[d.Rs1] + (ulong)d.Imm); if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bne;
+                case Op.AddiwThenBlt: x[d.Rd] = (ulong)(int)(x[d.Rs1] + (ulong)d.Imm); if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Blt;
+                case Op.AddiwThenBge: x[d.Rd] = (ulong)(int)(x[d.Rs1] + (ulong)d.Imm); if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bge;
+                case Op.AddThenBne: x[d.Rd] = x[d.Rs1] + x[d.Rs2]; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bne;
+                case Op.AddwThenBne: x[d.Rd] = (ulong)(int)(x[d.Rs1] + x[d.Rs2]); if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bne;
+                case Op.AndiThenBeq: x[d.Rd] = x[d.Rs1] & (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Beq;
+                case Op.AndiThenBne: x[d.Rd] = x[d.Rs1] & (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bne;
+                case Op.SrliThenBeq: x[d.Rd] = x[d.Rs1] >> (int)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Beq;
+                case Op.SrliwThenBeq: x[d.Rd] = (ulong)(int)((uint)x[d.Rs1] >> (int)d.Imm); if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Beq;
+                case Op.LuiThenAddi: x[d.Rd] = (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Addi;
+                case Op.LuiThenAddiw: x[d.Rd] = (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Addiw;
+                case Op.AuipcThenAddi: x[d.Rd] = pc + (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Addi;
+                case Op.AuipcThenJalr: x[d.Rd] = pc + (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Jalr;
+                // (x is loaded again after the access, which may have called the slow path: as the loads below do.)
+                case Op.LdThenLd:
+                    if (!Load64(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap;
+                    x = _x;
+                    x[d.Rd] = v;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Ld;
+                case Op.SdThenSd:
+                    if (!Store64(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], _chunkOrigin - budget)) goto trap;
+                    x = _x;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Sd;
+
                 // ---- RV64I ----
                 case Op.Lui: x[d.Rd] = (ulong)d.Imm; break;
                 case Op.Auipc: x[d.Rd] = pc + (ulong)d.Imm; break;
@@ -236,6 +269,9 @@ public sealed unsafe partial class Hart
                 case Op.Bltu: if (x[d.Rs1] < x[d.Rs2]) goto branch; break;
                 case Op.Bgeu: if (x[d.Rs1] >= x[d.Rs2]) goto branch; break;
 
+                // A load writes its destination through _x, not x: its slow path is a call, and x live across a call
+                // is a copy on the stack that the loop would store for every instruction. (Likewise for the M
+                // instructions that call a helper.)
                 case Op.Lb: if (!Load8(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; _x[d.Rd] = (ulong)(sbyte)v; break;
                 case Op.Lh: if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; _x[d.Rd] = (ulong)(short)v; break;
                 case Op.Lw: if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap; _x[d.Rd] = (ulong)(int)v; break;

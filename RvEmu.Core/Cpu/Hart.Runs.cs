@@ -91,6 +91,7 @@ public sealed unsafe partial class Hart
             offset += d.Length;
         }
         LinkBranchesWithinRun(buffer[..n], pc);
+        for (int i = 0; i + 1 < n; i++) buffer[i].Op = PairOf(buffer[i].Op, buffer[i + 1].Op);
         // Then the EndOfRun entry that sends the loop back to the decode cache.
         var run = new DecodedInsn[n + RunEnd];
         buffer[..n].CopyTo(run);
@@ -123,6 +124,42 @@ public sealed unsafe partial class Hart
             if (target >= 0) run[i].RunLink = (sbyte)(target - i);
         }
     }
+
+    /// <summary>
+    /// The pair op for two consecutive instructions of a run, or <paramref name="first"/> alone. The loop runs a pair
+    /// as the first instruction and then the second one's case directly: one dispatch (an indirect jump through the
+    /// switch's table, the host's costliest step per guest instruction) for two instructions. The second entry keeps
+    /// its own op and operands, so the pair needs no room of its own, and every instruction still counts one step.
+    /// The pairs are the common ones: an ALU instruction and the branch that tests it (loop counters, flag tests),
+    /// the assembler's two-instruction constants, addresses and far calls, and the stores and loads that save and
+    /// restore registers. A trap in either half is taken as in any run: the loop's pc and entry are the trapping
+    /// instruction's, and the budget has counted it.
+    /// </summary>
+    private static Op PairOf(Op first, Op second) => (first, second) switch
+    {
+        (Op.Addi, Op.Bne) => Op.AddiThenBne,
+        (Op.Addi, Op.Beq) => Op.AddiThenBeq,
+        (Op.Addi, Op.Blt) => Op.AddiThenBlt,
+        (Op.Addi, Op.Bge) => Op.AddiThenBge,
+        (Op.Addi, Op.Bltu) => Op.AddiThenBltu,
+        (Op.Addi, Op.Bgeu) => Op.AddiThenBgeu,
+        (Op.Addiw, Op.Bne) => Op.AddiwThenBne,
+        (Op.Addiw, Op.Blt) => Op.AddiwThenBlt,
+        (Op.Addiw, Op.Bge) => Op.AddiwThenBge,
+        (Op.Add, Op.Bne) => Op.AddThenBne,
+        (Op.Addw, Op.Bne) => Op.AddwThenBne,
+        (Op.Andi, Op.Beq) => Op.AndiThenBeq,
+        (Op.Andi, Op.Bne) => Op.AndiThenBne,
+        (Op.Srli, Op.Beq) => Op.SrliThenBeq,
+        (Op.Srliw, Op.Beq) => Op.SrliwThenBeq,
+        (Op.Lui, Op.Addi) => Op.LuiThenAddi,
+        (Op.Lui, Op.Addiw) => Op.LuiThenAddiw,
+        (Op.Auipc, Op.Addi) => Op.AuipcThenAddi,
+        (Op.Auipc, Op.Jalr) => Op.AuipcThenJalr,
+        (Op.Ld, Op.Ld) => Op.LdThenLd,
+        (Op.Sd, Op.Sd) => Op.SdThenSd,
+        _ => first,
+    };
 
     /// <summary>Instructions after which the loop does not simply go on to the next one (see the class remarks).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

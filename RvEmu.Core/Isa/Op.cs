@@ -54,6 +54,16 @@ public enum Op : ushort
     FeqD, FltD, FleD,
     FcvtDW, FcvtDWu, FcvtDL, FcvtDLu, FmvDX,
 
-    /// <summary>Number of ops; keep last.</summary>
+    /// <summary>Number of ops decoded from instructions; the run-only pairs below come after it.</summary>
     Count,
+
+    // Pairs, in interpreter runs only (Hart.Runs.cs): the first instruction of a pair whose second instruction's case
+    // the loop enters directly, without a dispatch. An ALU instruction, then the conditional branch that tests it.
+    AddiThenBne, AddiThenBeq, AddiThenBlt, AddiThenBge, AddiThenBltu, AddiThenBgeu,
+    AddiwThenBne, AddiwThenBlt, AddiwThenBge,
+    AddThenBne, AddwThenBne, AndiThenBeq, AndiThenBne, SrliThenBeq, SrliwThenBeq,
+    // Constants and far calls, as the assembler writes them (li, la, call).
+    LuiThenAddi, LuiThenAddiw, AuipcThenAddi, AuipcThenJalr,
+    // Saving and restoring registers (function prologues and epilogues).
+    LdThenLd, SdThenSd,
 }

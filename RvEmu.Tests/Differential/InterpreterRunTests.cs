@@ -22,13 +22,81 @@ public sealed class InterpreterRunTests
     public void RandomPrograms_RunInChunks_MatchTheSameProgramsSteppedOneByOne(int seed)
     {
         var program = new RandomProgram(seed, InstructionsPerProgram, mode: new[] { 3, 1, 0 }[seed % 3]);
+        var rng = new Random(seed);
+        ChunkedMatchesStepped(program.Image, InstructionsPerProgram * 2, () => rng.Next(1, 101), $"seed {seed}");
+    }
+
+    /// <summary>
+    /// Pairs (Hart.Runs.cs: two instructions for one dispatch) must behave as their two instructions: every pair
+    /// the runs form, taken and not taken, in chunks of every length from 2 to 9 (so that chunks end between the
+    /// two halves of most pairs: only a chunk's third and later instructions run in a run), and a load pair whose
+    /// second load faults (then M-mode traps to address 0 and keeps faulting there). Compared with the same program
+    /// stepped one instruction at a time (no runs, no pairs).
+    /// </summary>
+    [TestCase(2)]
+    [TestCase(3)]
+    [TestCase(4)]
+    [TestCase(5)]
+    [TestCase(6)]
+    [TestCase(7)]
+    [TestCase(8)]
+    [TestCase(9)]
+    public void Pairs_RunInChunks_MatchTheSameProgramSteppedOneByOne(int chunk)
+    {
+        const int A0 = Jit.Asm.A0, A1 = Jit.Asm.A1, A2 = Jit.Asm.A2, A3 = Jit.Asm.A3, A4 = Jit.Asm.A4, A5 = Jit.Asm.A5;
+        const int T0 = Jit.Asm.T0, T1 = Jit.Asm.T1, T3 = Jit.Asm.T3, T4 = Jit.Asm.T4, S1 = Jit.Asm.S1;
+        var a = new Jit.Asm();
+        // Each pair, then the instruction its branch may skip.
+        void Pair(uint first, int f3, int rs1, int rs2)
+        {
+            a.Word(first).Word(Jit.Asm.B(8, rs2, rs1, f3)).Addi_(A5, A5, 1);
+        }
+        uint Addiw(int rd, int rs1, int imm) => Jit.Asm.I(imm, rs1, 0, rd, 0x1b);
+        a.Li(A0, 5);
+        int loop = a.Here;
+        a.Addi_(A0, A0, -1).Bne(A0, 0, loop);                                     // addi + bne, backward, linked
+        a.Li(A1, 0).Li(A2, 3);
+        int loop2 = a.Here;
+        a.Addi_(A1, A1, 1).Blt(A1, A2, loop2);                                     // addi + blt
+        Pair(Jit.Asm.Addi(A1, A1, 1), 5, A1, A2);                                 // addi + bge
+        Pair(Jit.Asm.Addi(A1, A1, -4), 0, A1, 0);                                 // addi + beq
+        Pair(Jit.Asm.Addi(A1, A1, 1), 6, A1, A2);                                 // addi + bltu
+        Pair(Jit.Asm.Addi(A1, A1, 5), 7, A1, A2);                                 // addi + bgeu
+        Pair(Addiw(A4, A4, -1), 1, A4, 0);                                        // addiw + bne
+        Pair(Addiw(A4, A4, 2), 4, A4, A2);                                        // addiw + blt
+        Pair(Addiw(A4, A4, 7), 5, A4, A2);                                        // addiw + bge
+        Pair(Jit.Asm.Add(A3, A1, A2), 1, A3, 0);                                  // add + bne
+        Pair(Jit.Asm.R(0, A2, A1, 0, A3, 0x3b), 1, A3, A4);                       // addw + bne
+        Pair(Jit.Asm.I(1, A1, 7, T3, 0x13), 0, T3, 0);                            // andi + beq
+        Pair(Jit.Asm.I(2, A1, 7, T3, 0x13), 1, T3, 0);                            // andi + bne
+        Pair(Jit.Asm.I(1, A1, 5, T3, 0x13), 0, T3, 0);                            // srli + beq
+        Pair(Jit.Asm.I(3, A4, 5, T3, 0x1b), 0, T3, 0);                            // srliw + beq
+        a.Word(Jit.Asm.Lui(T4, 0x12345)).Addi_(T4, T4, 0x678);                    // lui + addi
+        a.Word(Jit.Asm.Lui(T4, 0x80000)).Word(Addiw(T4, T4, -1));                 // lui + addiw
+        a.Word(Jit.Asm.Auipc(T4, 0)).Addi_(T4, T4, 16);                           // auipc + addi
+        a.Word(Jit.Asm.Auipc(Jit.Asm.Ra, 0)).Word(Jit.Asm.I(12, Jit.Asm.Ra, 0, Jit.Asm.Ra, 0x67)); // auipc + jalr: skips one
+        a.Addi_(A5, A5, 100);
+        a.La(S1, 0x1000);                                                          // a data page
+        a.Sd(A0, S1, 0).Sd(A1, S1, 8).Sd(A4, S1, 16);                              // sd + sd (and one more)
+        a.Ld(T0, S1, 8).Ld(T1, S1, 16);                                            // ld + ld
+        a.Li(A2, 0x10).Ld(T0, S1, 0).Ld(T1, A2, 0);                                // ld + ld, the second faults
+        while (a.Here < 0x1000) a.Word(0x00000013);
+        a.Word(0).Word(0).Word(0).Word(0).Word(0).Word(0);
+        ChunkedMatchesStepped(a.Bytes(), 3000, () => chunk, $"pairs, chunks of {chunk}");
+    }
+
+    /// <summary>
+    /// Run <paramref name="image"/> (at the start of RAM, in M-mode) one instruction at a time, then in chunks of
+    /// the lengths <paramref name="nextChunk"/> gives, and compare the architectural state where each chunk ends.
+    /// </summary>
+    private static void ChunkedMatchesStepped(byte[] image, int total, Func<int> nextChunk, string label)
+    {
         string dir = Directory.CreateTempSubdirectory("rvemu-runs-").FullName;
         try
         {
-            string image = Path.Combine(dir, "prog.bin");
-            File.WriteAllBytes(image, program.Image);
-            var options = new MachineOptions { KernelPath = image, MemorySize = 128UL << 20, Deterministic = true, Jit = false };
-            int total = InstructionsPerProgram * 2;
+            string path = Path.Combine(dir, "prog.bin");
+            File.WriteAllBytes(path, image);
+            var options = new MachineOptions { KernelPath = path, MemorySize = 128UL << 20, Deterministic = true, Jit = false };
 
             // One at a time: the state after every step.
             var stepped = new List<ArchState>();
@@ -38,27 +106,26 @@ public sealed class InterpreterRunTests
                 stepped.Add(Lockstep.Capture(hart));
                 for (int i = 0; i < total; i++)
                 {
-                    Assert.That(hart.Run(1), Is.EqualTo(1), $"seed {seed}: step {i} took no step");
+                    Assert.That(hart.Run(1), Is.EqualTo(1), $"{label}: step {i} took no step");
                     stepped.Add(Lockstep.Capture(hart));
                 }
             }
 
-            // In chunks of 1 to 100 instructions, compared where each chunk ends.
+            // In chunks, compared where each chunk ends.
             using (var machine = VirtMachine.Create(options))
             {
                 var hart = machine.Harts[0];
-                var rng = new Random(seed);
                 int done = 0, chunks = 0;
                 while (done < total)
                 {
-                    int chunk = Math.Min(total - done, rng.Next(1, 101));
+                    int chunk = Math.Min(total - done, nextChunk());
                     // A chunk may end early (xRET, a CSR write that ends it): compare where it did end.
                     long steps = hart.Run(chunk);
-                    Assert.That(steps, Is.InRange(1, chunk), $"seed {seed}: a chunk of {chunk} from step {done}");
+                    Assert.That(steps, Is.InRange(1, chunk), $"{label}: a chunk of {chunk} from step {done}");
                     done += (int)steps;
                     chunks++;
                     var diff = Lockstep.Diff(Lockstep.Capture(hart), stepped[done]);
-                    Assert.That(diff, Is.Empty, $"seed {seed}: after {done} steps ({chunks} chunks), chunked vs stepped:\n  " + string.Join("\n  ", diff));
+                    Assert.That(diff, Is.Empty, $"{label}: after {done} steps ({chunks} chunks), chunked vs stepped:\n  " + string.Join("\n  ", diff));
                 }
             }
         }
@@ -67,6 +134,7 @@ public sealed class InterpreterRunTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
     /// <summary>
     /// Loops whose bodies fit in one run go round inside it: a taken conditional branch to an instruction of the
     /// same run steps straight to that entry (DecodedInsn.RunLink). Forward (beq over one instruction) and backward

@@ -86,7 +86,7 @@ public class InstructionTableTests
     public void EveryOpIsReachableFromSome32BitRow()
     {
         var reached = InstructionTable.All.Select(r => r.Op).ToHashSet();
-        var missing = Enum.GetValues<Op>().Where(op => op is not (Op.Undecoded or Op.Illegal or Op.JitEntry or Op.EndOfRun or Op.Count) && !reached.Contains(op));
+        var missing = Enum.GetValues<Op>().Where(op => op is not (Op.Undecoded or Op.Illegal or Op.JitEntry or Op.EndOfRun) && op < Op.Count && !reached.Contains(op));
         Assert.That(missing, Is.Empty);
     }
 
