@@ -1,3 +1,4 @@
+using RvEmu.Core.Cpu;
 using RvEmu.Devices.Machine;
 using RvEmu.Tests.Support;
 
@@ -162,29 +163,14 @@ public sealed class InterpreterRunTests
         int loop2 = a.Here;
         a.Addi_(Jit.Asm.A1, Jit.Asm.A1, 2).Addi_(Jit.Asm.A0, Jit.Asm.A0, -1).Bne(Jit.Asm.A0, 0, loop2);
         a.Exit(Jit.Asm.T4, Jit.Asm.S0);
-        string dir = Directory.CreateTempSubdirectory("rvemu-runs-").FullName;
-        try
+        // Compiled: at once (synchronously) after 100 arrivals at the loop's head.
+        RunProgram(a.Bytes(), stepped: how == "stepped", options =>
         {
-            string path = Path.Combine(dir, "prog.bin");
-            File.WriteAllBytes(path, a.Bytes());
-            // Compiled: at once (synchronously) after 100 arrivals at the loop's head.
-            using var machine = VirtMachine.Create(new MachineOptions
-            {
-                KernelPath = path, MemorySize = 16UL << 20, Jit = how == "compiled", JitThreshold = 100, JitSynchronous = true,
-                Deterministic = true,
-            });
-            var hart = machine.Harts[0];
-            if (how == "stepped")
-            {
-                // Well past the end: the program then spins on its last jump, which changes no register.
-                for (int i = 0; i < 400_000; i++) hart.Run(1);
-            }
-            else
-            {
-                var run = Task.Run(machine.Run);
-                Assert.That(run.Wait(TimeSpan.FromSeconds(60)), Is.True, "the program did not finish");
-                Assert.That(run.Result.ExitCode, Is.EqualTo(0));
-            }
+            options.Jit = how == "compiled";
+            options.JitThreshold = 100;
+            options.JitSynchronous = true;
+        }, hart =>
+        {
             Assert.That(hart.GetX(Jit.Asm.T0), Is.EqualTo((ulong)Iterations), "t0: loop iterations");
             Assert.That(hart.GetX(Jit.Asm.T2), Is.EqualTo((ulong)(Iterations / 2 * 3)), "t2: 3 for every odd t0");
             Assert.That(hart.GetX(Jit.Asm.A1), Is.EqualTo(100UL), "a1: 2 for each of 50 iterations");
@@ -193,11 +179,7 @@ public sealed class InterpreterRunTests
             // as soon as the region was there, not at the end of its chunk (8192 instructions).
             const long loopInstructions = Iterations * 4L + Iterations / 2;
             if (how == "compiled") Assert.That(hart.JitRetired, Is.GreaterThan(loopInstructions - 2000), "the hot loop ran compiled");
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        });
     }
 
     /// <summary>
@@ -229,22 +211,11 @@ public sealed class InterpreterRunTests
             image.AddRange(BitConverter.GetBytes(w));
         }
         image.AddRange(new Jit.Asm().Exit(Jit.Asm.T4, Jit.Asm.S0).Bytes());
-        string dir = Directory.CreateTempSubdirectory("rvemu-runs-").FullName;
-        try
+        RunProgram(image.ToArray(), stepped: false, null, hart =>
         {
-            string path = Path.Combine(dir, "prog.bin");
-            File.WriteAllBytes(path, image.ToArray());
-            using var machine = VirtMachine.Create(new MachineOptions { KernelPath = path, MemorySize = 16UL << 20, Jit = false, Deterministic = true });
-            var run = Task.Run(machine.Run);
-            Assert.That(run.Wait(TimeSpan.FromSeconds(60)), Is.True, "the program did not finish");
-            Assert.That(run.Result.ExitCode, Is.EqualTo(0));
-            Assert.That(machine.Harts[0].GetX(Jit.Asm.T0), Is.EqualTo((ulong)Iterations), "t0: loop iterations");
-            Assert.That(machine.Harts[0].GetX(Jit.Asm.T2), Is.EqualTo((ulong)(Iterations / 2 * 3)), "t2: 3 for every odd t0");
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+            Assert.That(hart.GetX(Jit.Asm.T0), Is.EqualTo((ulong)Iterations), "t0: loop iterations");
+            Assert.That(hart.GetX(Jit.Asm.T2), Is.EqualTo((ulong)(Iterations / 2 * 3)), "t2: 3 for every odd t0");
+        });
     }
 
     /// <summary>
@@ -266,16 +237,36 @@ public sealed class InterpreterRunTests
         else image.AddRange(BitConverter.GetBytes((ushort)0x0285));
         var exit = new Jit.Asm().Exit(6, 7).Bytes(); // t1, t2
         image.AddRange(exit);
+        RunProgram(image.ToArray(), stepped: false, null, hart => Assert.That(hart.GetX(5), Is.EqualTo(1024UL), "t0 counts every addi"));
+    }
+
+    /// <summary>
+    /// Run a raw program at the start of RAM (M-mode, deterministic time, the JIT off unless
+    /// <paramref name="configure"/> turns it on) to the test finisher, or stepped one instruction at a time well past
+    /// its end (the program then spins on its last jump, which changes no register), and check the hart.
+    /// </summary>
+    private static void RunProgram(byte[] image, bool stepped, Action<MachineOptions>? configure, Action<Hart> check)
+    {
         string dir = Directory.CreateTempSubdirectory("rvemu-runs-").FullName;
         try
         {
             string path = Path.Combine(dir, "prog.bin");
-            File.WriteAllBytes(path, image.ToArray());
-            using var machine = VirtMachine.Create(new MachineOptions { KernelPath = path, MemorySize = 16UL << 20, Jit = false, Deterministic = true });
-            var run = Task.Run(machine.Run);
-            Assert.That(run.Wait(TimeSpan.FromSeconds(60)), Is.True, "the hart did not get past the page's last parcel");
-            Assert.That(run.Result.ExitCode, Is.EqualTo(0));
-            Assert.That(machine.Harts[0].GetX(5), Is.EqualTo(1024UL), "t0 counts every addi");
+            File.WriteAllBytes(path, image);
+            var options = new MachineOptions { KernelPath = path, MemorySize = 16UL << 20, Jit = false, Deterministic = true };
+            configure?.Invoke(options);
+            using var machine = VirtMachine.Create(options);
+            if (stepped)
+            {
+                for (int i = 0; i < 400_000; i++) machine.Harts[0].Run(1);
+            }
+            else
+            {
+                // A hart that spins (as one once did at a page's last parcel) never reaches the finisher.
+                var run = Task.Run(machine.Run);
+                Assert.That(run.Wait(TimeSpan.FromSeconds(60)), Is.True, "the program did not finish");
+                Assert.That(run.Result.ExitCode, Is.EqualTo(0));
+            }
+            check(machine.Harts[0]);
         }
         finally
         {
