@@ -112,8 +112,8 @@ public sealed unsafe partial class Hart
         _chunkUsesJit = useJit;
         ulong pc = _pc;
         // Counted down, so that one loop-carried counter stays in a register: `budget` is how many more instructions
-        // this call may start, and `_chunkOrigin - budget` how many of this chunk's retired before the current one (each
-        // trap lowers _chunkOrigin: the trapping instruction did not retire).
+        // this call may start, and `_chunkOrigin - budget` how many of this chunk's retired before the current one
+        // (each trap lowers _chunkOrigin: the trapping instruction did not retire).
         long budget = maxSteps;
         _chunkOrigin = maxSteps - 1;
         _loopPageTag = ulong.MaxValue;
@@ -227,25 +227,63 @@ public sealed unsafe partial class Hart
                 // ---- pairs (Hart.Runs.cs): the first instruction, then the second's case, entered directly ----
                 // Each counts the second instruction and steps to it if the budget allows it; if not, the call ends
                 // after the first, as it would have without the pair.
-                case Op.AddiThenBne: x[d.Rd] = x[d.Rs1] + (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bne;
-                case Op.AddiThenBeq: x[d.Rd] = x[d.Rs1] + (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Beq;
-                case Op.AddiThenBlt: x[d.Rd] = x[d.Rs1] + (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Blt;
-                case Op.AddiThenBge: x[d.Rd] = x[d.Rs1] + (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bge;
-                case Op.AddiThenBltu: x[d.Rd] = x[d.Rs1] + (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bltu;
-                case Op.AddiThenBgeu: x[d.Rd] = x[d.Rs1] + (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bgeu;
-                case Op.AddiwThenBne: x[d.Rd] = (ulong)(int)(x[d.Rs1] + (ulong)d.Imm); if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bne;
-                case Op.AddiwThenBlt: x[d.Rd] = (ulong)(int)(x[d.Rs1] + (ulong)d.Imm); if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Blt;
-                case Op.AddiwThenBge: x[d.Rd] = (ulong)(int)(x[d.Rs1] + (ulong)d.Imm); if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bge;
-                case Op.AddThenBne: x[d.Rd] = x[d.Rs1] + x[d.Rs2]; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bne;
-                case Op.AddwThenBne: x[d.Rd] = (ulong)(int)(x[d.Rs1] + x[d.Rs2]); if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bne;
-                case Op.AndiThenBeq: x[d.Rd] = x[d.Rs1] & (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Beq;
-                case Op.AndiThenBne: x[d.Rd] = x[d.Rs1] & (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bne;
-                case Op.SrliThenBeq: x[d.Rd] = x[d.Rs1] >> (int)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Beq;
-                case Op.SrliwThenBeq: x[d.Rd] = (ulong)(int)((uint)x[d.Rs1] >> (int)d.Imm); if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Beq;
-                case Op.LuiThenAddi: x[d.Rd] = (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Addi;
-                case Op.LuiThenAddiw: x[d.Rd] = (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Addiw;
-                case Op.AuipcThenAddi: x[d.Rd] = pc + (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Addi;
-                case Op.AuipcThenJalr: x[d.Rd] = pc + (ulong)d.Imm; if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Jalr;
+                case Op.AddiThenBne:
+                    x[d.Rd] = x[d.Rs1] + (ulong)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bne;
+                case Op.AddiThenBeq:
+                    x[d.Rd] = x[d.Rs1] + (ulong)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Beq;
+                case Op.AddiThenBlt:
+                    x[d.Rd] = x[d.Rs1] + (ulong)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Blt;
+                case Op.AddiThenBge:
+                    x[d.Rd] = x[d.Rs1] + (ulong)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bge;
+                case Op.AddiThenBltu:
+                    x[d.Rd] = x[d.Rs1] + (ulong)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bltu;
+                case Op.AddiThenBgeu:
+                    x[d.Rd] = x[d.Rs1] + (ulong)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bgeu;
+                case Op.AddiwThenBne:
+                    x[d.Rd] = (ulong)(int)(x[d.Rs1] + (ulong)d.Imm);
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bne;
+                case Op.AddiwThenBlt:
+                    x[d.Rd] = (ulong)(int)(x[d.Rs1] + (ulong)d.Imm);
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Blt;
+                case Op.AddiwThenBge:
+                    x[d.Rd] = (ulong)(int)(x[d.Rs1] + (ulong)d.Imm);
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bge;
+                case Op.AddThenBne:
+                    x[d.Rd] = x[d.Rs1] + x[d.Rs2];
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bne;
+                case Op.AddwThenBne:
+                    x[d.Rd] = (ulong)(int)(x[d.Rs1] + x[d.Rs2]);
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bne;
+                case Op.AndiThenBeq:
+                    x[d.Rd] = x[d.Rs1] & (ulong)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Beq;
+                case Op.AndiThenBne:
+                    x[d.Rd] = x[d.Rs1] & (ulong)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Bne;
+                case Op.SrliThenBeq:
+                    x[d.Rd] = x[d.Rs1] >> (int)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Beq;
+                case Op.SrliwThenBeq:
+                    x[d.Rd] = (ulong)(int)((uint)x[d.Rs1] >> (int)d.Imm);
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Beq;
+                case Op.LuiThenAddi:
+                    x[d.Rd] = (ulong)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Addi;
+                case Op.LuiThenAddiw:
+                    x[d.Rd] = (ulong)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Addiw;
+                case Op.AuipcThenAddi:
+                    x[d.Rd] = pc + (ulong)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Addi;
+                case Op.AuipcThenJalr:
+                    x[d.Rd] = pc + (ulong)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Jalr;
                 // (x is loaded again after the access, which may have called the slow path: as the loads below do.)
                 case Op.LdThenLd:
                     if (!Load64(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap;
