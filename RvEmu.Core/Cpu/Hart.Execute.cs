@@ -160,9 +160,7 @@ public sealed unsafe partial class Hart
                     // debugger step one at a time), unless a compiled region starts here.
                     if (budget > 0 && _loopPageTag != ulong.MaxValue && (!_chunkUsesJit || first != Op.JitEntry))
                     {
-                        var runs = _loopPage.Runs;
-                        var run = runs is null ? null : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(runs), (int)(pc & PageMask) >> 1);
-                        run ??= BuildRun(pc, _loopPage);
+                        var run = KeptRun(_loopPage, pc) ?? BuildRun(pc, _loopPage);
                         // No run starts in the page's last parcel (its instruction may cross into the next page):
                         // such a "run" is its EndOfRun entry alone, and the slot is used.
                         if (run.Length > RunEnd)
@@ -443,13 +441,10 @@ public sealed unsafe partial class Hart
             if (_chunkUsesJit) CountJumpTarget(pc);
             // Chaining: a target on the same page whose run is built goes straight on into that run, without the
             // round trip through an EndOfRun entry (a second dispatch, the page check and the slot).
+            if ((pc & ~PageMask) == _loopPageTag && KeptRun(_loopPage!, pc) is { Length: > RunEnd } next)
             {
-                var runs = _loopPage?.Runs;
-                if ((pc & ~PageMask) == _loopPageTag && runs is not null)
-                {
-                    var run = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(runs), (int)(pc & PageMask) >> 1);
-                    if (run is not null && run.Length > RunEnd) { d = ref MemoryMarshal.GetArrayDataReference(run); continue; }
-                }
+                d = ref MemoryMarshal.GetArrayDataReference(next);
+                continue;
             }
             d = ref EndOfRun;
             continue;
@@ -473,11 +468,9 @@ public sealed unsafe partial class Hart
             // calls, page faults) would never be compiled.
             if (_chunkUsesJit) CountTarget(pc);
         }
-        goto done;
 
+    // The loop's fetch page and tag need no reset here: each call starts with none.
     endChunk:
-        _loopPageTag = ulong.MaxValue;
-    done:
         _pc = pc;
         // Every step taken, less the traps (see _chunkOrigin).
         _instret += (ulong)(_chunkOrigin - budget + 1);

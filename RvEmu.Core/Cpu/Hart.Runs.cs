@@ -118,8 +118,8 @@ public sealed unsafe partial class Hart
         }
         for (int i = 0; i < run.Length; i++)
         {
-            if (run[i].Op is not (Op.Beq or Op.Bne or Op.Blt or Op.Bge or Op.Bltu or Op.Bgeu)) continue;
-            run[i].RunLink = 0;
+            // (RunLink is 0 as decoded: the decoder leaves a branch's Rs3 zero.)
+            if (!run[i].Op.IsConditionalBranch()) continue;
             int target = at[..run.Length].IndexOf(at[i] + (ulong)run[i].Imm);
             if (target >= 0) run[i].RunLink = (sbyte)(target - i);
         }
@@ -160,6 +160,15 @@ public sealed unsafe partial class Hart
         (Op.Sd, Op.Sd) => Op.SdThenSd,
         _ => first,
     };
+
+    /// <summary>The run kept on <paramref name="page"/> that starts at <paramref name="pc"/>, or null if none is built yet.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static DecodedInsn[]? KeptRun(CodePage page, ulong pc)
+    {
+        var runs = page.Runs;
+        // The slot index is below SlotsPerPage by construction, so skip the bounds check.
+        return runs is null ? null : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(runs), (int)(pc & PageMask) >> 1);
+    }
 
     /// <summary>Instructions after which the loop does not simply go on to the next one (see the class remarks).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -67,3 +67,10 @@ public enum Op : ushort
     // Saving and restoring registers (function prologues and epilogues).
     LdThenLd, SdThenSd,
 }
+
+/// <summary>Classes of <see cref="Op"/> that more than one part of the hart needs.</summary>
+public static class OpKinds
+{
+    /// <summary>BEQ, BNE, BLT, BGE, BLTU, BGEU (their Ops are consecutive).</summary>
+    public static bool IsConditionalBranch(this Op op) => op is >= Op.Beq and <= Op.Bgeu;
+}

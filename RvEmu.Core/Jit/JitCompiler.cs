@@ -73,8 +73,7 @@ internal static unsafe class JitCompiler
     };
 
     private static bool IsFloat(Op op) => op is >= Op.Flw and < Op.Count;
-    private static bool IsBranch(Op op) => op is >= Op.Beq and <= Op.Bgeu;
-    private static bool EndsBlock(Op op) => IsBranch(op) || op is Op.Jal or Op.Jalr;
+    private static bool EndsBlock(Op op) => op.IsConditionalBranch() || op is Op.Jal or Op.Jalr;
 
     /// <summary>Decode the instruction at <paramref name="offset"/> of a page; false if it crosses the page's end.</summary>
     private static bool TryDecode(byte* page, int offset, out DecodedInsn d)
@@ -166,7 +165,7 @@ internal static unsafe class JitCompiler
                 }
                 if (!TryDecode(page, off, out var d) || !IsCompiled(d.Op)) break;
                 r.Insns.Add(off, d);
-                if (IsBranch(d.Op) || d.Op == Op.Jal)
+                if (d.Op.IsConditionalBranch() || d.Op == Op.Jal)
                 {
                     long target = off + d.Imm;
                     if (target >= 0 && target < PageSize)

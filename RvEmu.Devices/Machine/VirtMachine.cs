@@ -313,8 +313,7 @@ public sealed partial class VirtMachine : IMachineControl, IDisposable
         {
             if ((ulong)length > limit || length > Array.MaxLength) return null;
             var exact = GC.AllocateUninitializedArray<byte>((int)length);
-            int read = 0, got;
-            while (read < exact.Length && (got = file.Read(exact, read, exact.Length - read)) > 0) read += got;
+            int read = file.ReadAtLeast(exact, exact.Length, throwOnEndOfStream: false);
             Span<byte> probe = stackalloc byte[1];
             if (read == exact.Length && file.Read(probe) == 0) return exact;
             // The file changed while being read: take what it holds now, the slow way.
