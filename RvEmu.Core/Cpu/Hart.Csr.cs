@@ -130,7 +130,11 @@ public sealed partial class Hart
         var mode = _priv;
         _priv = PrivilegeMode.Machine;
         try { return TryWriteCsr(csr, value); }
-        finally { _priv = mode; }
+        finally
+        {
+            _priv = mode;
+            SelectTlbSets(); // an mstatus write chose sets as if in M-mode
+        }
     }
 
     /// <summary>Read a CSR. False means illegal instruction (unknown CSR or no permission).</summary>
@@ -293,12 +297,9 @@ public sealed partial class Hart
         // MPP is WARL: 2 (reserved) keeps the previous value.
         if (((n & MPP) >> MppShift) == 2) n = (n & ~MPP) | (old & MPP);
         _mstatus = n;
-        // Loads and stores translate according to SUM, MXR, MPRV, and MPP while MPRV is set (3.1.6.3); fetches do
-        // not. A SUM change switches S-mode's TLB set (TlbSetOf); under MPRV the M set holds MPP's translations,
-        // made with the old SUM, so they go. Anything else drops the load and store translations.
-        ulong changed = old ^ n;
-        if ((changed & (MPRV | MXR)) != 0 || ((changed & (MPP | SUM)) != 0 && ((old | n) & MPRV) != 0)) FlushDataTlb();
-        if ((changed & SUM) != 0) SelectTlbSet(_priv);
+        // Loads and stores translate according to SUM, MXR, and MPRV with MPP (3.1.6.3); fetches do not. SUM, MPRV
+        // and MPP choose the data TLB set (SelectTlbSets); MXR needs nothing (see Translate).
+        if (((old ^ n) & (SUM | MPRV | MPP)) != 0) SelectTlbSets();
     }
 
     private void WriteSatp(ulong v)
@@ -308,7 +309,7 @@ public sealed partial class Hart
         ulong mode = v >> 60;
         if (mode != 0 && mode != 8) return;
         _satp = v & ((0xfUL << 60) | (0xffffUL << 44) | ((1UL << 44) - 1));
-        FlushTlb();
+        SelectAddressSpace(_satp);
     }
 
     /// <summary>Sstc: STIP follows time ≥ stimecmp while menvcfg.STCE is set.</summary>

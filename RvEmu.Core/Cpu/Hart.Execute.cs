@@ -404,10 +404,11 @@ public sealed unsafe partial class Hart
                 case Op.Wfi: if (!DoWfi()) goto illegal; pc += d.Length; goto endChunk;
                 case Op.SfenceVma:
                     if (_priv == PrivilegeMode.User || (_priv == PrivilegeMode.Supervisor && (_mstatus & TVM) != 0)) goto illegal;
-                    // rs1 = x0 fences every page; rs1 alone fences one page for all ASIDs, which covers the rs2 form
-                    // too (the TLBs keep no ASIDs: a satp write flushes them). Fencing more is always allowed (4.2.1).
-                    if (d.Rs1 == 0) FlushTlb();
-                    else FlushTlbPage(x[d.Rs1]);
+                    // rs1 = x0: every page, of every address space or (rs2) of one; rs1 alone fences one page in
+                    // every address space, which covers the rs1+rs2 form too: fencing more is always allowed (4.2.1).
+                    if (d.Rs1 != 0) FlushTlbPage(x[d.Rs1]);
+                    else if (d.Rs2 != 0) FlushTlbAsid(x[d.Rs2]);
+                    else FlushTlb();
                     _loopPageTag = ulong.MaxValue;
                     break;
 

@@ -27,18 +27,31 @@ public sealed unsafe partial class Hart
     private const ulong TlbIndexMask = TlbSize - 1;
     private const ulong PageMask = 0xfff;
 
-    // One TLB set per translation regime, as QEMU keeps one per mmu_idx: U, S, M, and S with mstatus.SUM set.
-    // A trap or xRET switches sets instead of flushing, so a kernel's translations survive a system call, and
-    // so does a SUM toggle (Linux sets and clears SUM around every access to user memory: get_user, put_user,
-    // copy_to_user). satp, PMP and sfence.vma flush every set; MXR, MPRV (and MPP or SUM under MPRV) change
-    // only how loads and stores translate, so they flush the load and store tables (FlushDataTlb).
-    private const int TlbSets = 4;
+    // One TLB set per translation regime, as QEMU keeps one per mmu_idx: U, S, and S with mstatus.SUM set, for
+    // each of a few address spaces, and one M set that no address space changes. A trap or xRET switches sets
+    // instead of flushing, so a kernel's translations survive a system call, and so does a SUM toggle (Linux sets
+    // and clears SUM around every access to user memory: get_user, put_user, copy_to_user).
+    // Loads and stores use the set of the mode they translate in (DataMode: MPP's under MPRV, 3.1.6.3), fetches
+    // that of the current mode, so MPRV and MPP changes switch the data set too and flush nothing. MXR is no part
+    // of the tag: a load TLB entry is made only for a page readable without MXR (see Translate), which stays
+    // right whatever MXR becomes.
+    // Address spaces: a satp write selects the set group of its (MODE, ASID, PPN), taking the least recently
+    // used group and emptying it when none matches. Writing satp does not invalidate translations (4.1.11:
+    // "nor does it imply any invalidation of address-translation caches"); keying on the root as well as the
+    // ASID keeps an OS that gives every address space ASID 0 exact too. QEMU and Spike flush on every satp
+    // write; Linux, which uses ASIDs when satp has them (16 bits here), then keeps its processes' translations
+    // across context switches. sfence.vma and PMP changes flush every group.
+    private const int TlbAddressSpaces = 4;
+    /// <summary>Regimes of an address space: U, S, S with SUM.</summary>
+    private const int RegimesPerSpace = 3;
+    private const int MachineSet = 0;
+    private const int TlbSets = 1 + TlbAddressSpaces * RegimesPerSpace;
     /// <summary>Entries per set: TlbSize load entries, TlbSize store entries, TlbSize code-page store entries.</summary>
     private const int TlbTablesPerSet = 3;
     private const int TlbSetStride = TlbTablesPerSet * TlbSize;
-    /// <summary>All sets, one per regime (see TlbSetStride, TlbSetOf).</summary>
+    /// <summary>All sets: the M set, then each address space's U, S and S+SUM sets (see TlbSetOf).</summary>
     private TlbEntry* _tlbBase;
-    /// <summary>The current regime's set.</summary>
+    /// <summary>The set loads and stores use now (DataMode's).</summary>
     private TlbEntry* _tlb;
     private TlbEntry* LoadTlb => _tlb;
     private TlbEntry* StoreTlb => _tlb + TlbSize;
@@ -48,21 +61,33 @@ public sealed unsafe partial class Hart
     /// </summary>
     private TlbEntry* CodeStoreTlb => _tlb + 2 * TlbSize;
 
+    /// <summary>The satp value (MODE, ASID, PPN) each address space's sets hold translations of; MaxValue: none.</summary>
+    private readonly ulong[] _spaceSatp = NewSpaceKeys();
+    /// <summary>When each address space was last selected (a satp write), for choosing the one to empty.</summary>
+    private readonly long[] _spaceUsed = new long[TlbAddressSpaces];
+    private long _spaceClock;
+    /// <summary>The current address space (index into _spaceSatp).</summary>
+    private int _space;
+
+    private static ulong[] NewSpaceKeys()
+    {
+        var keys = new ulong[TlbAddressSpaces];
+        Array.Fill(keys, ulong.MaxValue);
+        return keys;
+    }
+
     /// <summary>
-    /// The set for <paramref name="mode"/> under the current mstatus. SUM only matters in S-mode (4.3.1: it lets
-    /// S-mode loads and stores reach U pages); in M-mode with MPRV the M set holds MPP's translations, and a SUM
-    /// change flushes them instead (WriteMstatus).
+    /// The set for <paramref name="mode"/> in the current address space under the current mstatus. SUM only
+    /// matters in S-mode (4.3.1: it lets S-mode loads and stores reach U pages).
     /// </summary>
     private int TlbSetOf(PrivilegeMode mode) => mode switch
     {
         PrivilegeMode.Machine => MachineSet,
-        PrivilegeMode.Supervisor => (_mstatus & SUM) != 0 ? SupervisorSumSet : SupervisorSet,
-        _ => UserSet,
+        PrivilegeMode.Supervisor => 1 + _space * RegimesPerSpace + ((_mstatus & SUM) != 0 ? 2 : 1),
+        _ => 1 + _space * RegimesPerSpace,
     };
 
-    private const int UserSet = 0, SupervisorSet = 1, MachineSet = 2, SupervisorSumSet = 3;
-
-    // Fetch TLB: virtual page → memory region and physical page, one per mode like the data TLB. The decode
+    // Fetch TLB: virtual page → memory region and physical page, one per set like the data TLB. The decode
     // cache is looked up through the region each time the hart enters a page, so invalidated code never runs.
     // SUM does not change fetches (S-mode never executes U pages, 4.3.1), so S-mode's two sets share one: a SUM
     // toggle keeps the hart's fetch translations, and the interpreter's current page stays the fetch TLB's.
@@ -73,51 +98,91 @@ public sealed unsafe partial class Hart
     private static T[][] NewFetchSets<T>()
     {
         var sets = new T[TlbSets][];
-        sets[UserSet] = new T[TlbSize];
         sets[MachineSet] = new T[TlbSize];
-        sets[SupervisorSet] = sets[SupervisorSumSet] = new T[TlbSize]; // S with SUM fetches as S
+        for (int space = 0; space < TlbAddressSpaces; space++)
+        {
+            int user = 1 + space * RegimesPerSpace;
+            sets[user] = new T[TlbSize];
+            sets[user + 1] = sets[user + 2] = new T[TlbSize]; // S with SUM fetches as S
+        }
         return sets;
     }
     private ulong[] _fetchTag = null!;
     private MemoryRegion?[] _fetchRegion = null!;
     private ulong[] _fetchPhys = null!;
 
-    /// <summary>Make the TLB set of <paramref name="mode"/> (under the current mstatus) the current one.</summary>
-    private void SelectTlbSet(PrivilegeMode mode)
+    /// <summary>
+    /// Make the current sets those of the current mode, DataMode, mstatus and address space: after any change of
+    /// privilege, of mstatus.SUM/MPRV/MPP, or of satp.
+    /// </summary>
+    private void SelectTlbSets()
     {
-        int set = TlbSetOf(mode);
-        _tlb = _tlbBase + set * TlbSetStride;
-        _fetchTag = _fetchTagSets[set];
-        _fetchRegion = _fetchRegionSets[set];
-        _fetchPhys = _fetchPhysSets[set];
+        _tlb = _tlbBase + TlbSetOf(DataMode) * TlbSetStride;
+        int fetch = TlbSetOf(_priv);
+        _fetchTag = _fetchTagSets[fetch];
+        _fetchRegion = _fetchRegionSets[fetch];
+        _fetchPhys = _fetchPhysSets[fetch];
+    }
+
+    /// <summary>
+    /// satp now holds <paramref name="satp"/>: select its address space's sets, emptying the least recently used
+    /// space's for it when it has none.
+    /// </summary>
+    private void SelectAddressSpace(ulong satp)
+    {
+        int space = Array.IndexOf(_spaceSatp, satp);
+        if (space < 0)
+        {
+            space = 0;
+            for (int i = 1; i < TlbAddressSpaces; i++)
+                if (_spaceUsed[i] < _spaceUsed[space]) space = i;
+            EmptyAddressSpace(space);
+            _spaceSatp[space] = satp;
+            _addressSpaceRefills++;
+        }
+        _spaceUsed[space] = ++_spaceClock;
+        _space = space;
+        SelectTlbSets();
+    }
+
+    private void EmptyAddressSpace(int space)
+    {
+        for (int set = 1 + space * RegimesPerSpace; set < 1 + (space + 1) * RegimesPerSpace; set++)
+        {
+            for (int i = 0; i < TlbSetStride; i++) _tlbBase[set * TlbSetStride + i].Tag = ulong.MaxValue;
+            Array.Fill(_fetchTagSets[set], ulong.MaxValue);
+        }
+    }
+
+    /// <summary>
+    /// SFENCE.VMA x0, rs2 (4.2.1): the translations of address space <paramref name="asid"/> go, except that global
+    /// mappings may stay: only the sets of a satp with that ASID hold any.
+    /// </summary>
+    private void FlushTlbAsid(ulong asid)
+    {
+        for (int space = 0; space < TlbAddressSpaces; space++)
+            if (_spaceSatp[space] != ulong.MaxValue && ((_spaceSatp[space] >> 44) & 0xffff) == (asid & 0xffff))
+                EmptyAddressSpace(space);
     }
 
     /// <summary>The value the last LR read (zero-extended), which the SC's compare-and-swap expects (see ExecuteAtomic).</summary>
     private ulong _reservedValue;
 
-    private long _tlbFlushes;
+    private long _tlbFlushes, _addressSpaceRefills;
 
-    /// <summary>Times this hart dropped every cached translation, or every load/store one (statistics).</summary>
+    /// <summary>Times this hart dropped every cached translation (statistics).</summary>
     public long TlbFlushes => _tlbFlushes;
 
-    /// <summary>Drop every cached translation of every set (satp, sfence.vma, PMP changes).</summary>
-    public void FlushTlb()
-    {
-        FlushDataTlb();
-        _largePages = false;
-        foreach (var tags in _fetchTagSets) Array.Fill(tags, ulong.MaxValue);
-    }
+    /// <summary>Times a satp write found no sets holding its address space and emptied some for it (statistics).</summary>
+    public long AddressSpaceRefills => _addressSpaceRefills;
 
-    /// <summary>
-    /// Drop every cached load and store translation, keeping the fetch TLB: for the mstatus bits that change only
-    /// how loads and stores translate (MPRV and MPP, MXR, SUM under MPRV; 3.1.6.3), not fetches. Keeping the
-    /// fetch entries also keeps the interpreter's current page (which it does not look up again after such a
-    /// write) in agreement with the fetch TLB, so the trace's walks are the same stepped or not.
-    /// </summary>
-    private void FlushDataTlb()
+    /// <summary>Drop every cached translation of every set (sfence.vma, PMP changes, reset).</summary>
+    public void FlushTlb()
     {
         _tlbFlushes++;
         for (int i = 0; i < TlbSets * TlbSetStride; i++) _tlbBase[i].Tag = ulong.MaxValue;
+        _largePages = false;
+        foreach (var tags in _fetchTagSets) Array.Fill(tags, ulong.MaxValue);
     }
 
     // ---- fast paths (inlined into the interpreter) ----
@@ -344,7 +409,9 @@ public sealed unsafe partial class Hart
     /// <summary>
     /// Virtual to physical, with permission and PMP checks for the <paramref name="size"/> bytes accessed
     /// (naturally aligned, so within one page). <paramref name="cacheable"/> tells whether the
-    /// whole 4 KiB page may be entered in the TLB (PMP grants the whole page the same way).
+    /// whole 4 KiB page may be entered in the TLB: PMP grants the whole page the same way, and a load's page is
+    /// readable without mstatus.MXR (an entry made only because MXR was set would outlive it: MXR is no part of
+    /// the TLB's tag).
     /// </summary>
     private bool Translate(ulong va, int size, AccessType type, PrivilegeMode mode, out ulong pa, out bool cacheable)
     {
@@ -352,7 +419,8 @@ public sealed unsafe partial class Hart
         pa = va;
         if (mode != PrivilegeMode.Machine && (_satp >> 60) == 8)
         {
-            if (!WalkSv39(va, type, mode, out pa)) return false;
+            if (!WalkSv39(va, type, mode, out pa, out bool readableByMxrOnly)) return false;
+            if (readableByMxrOnly) return PmpAllows(pa, (ulong)size, type, mode) || Raise(AccessFault(type), va);
         }
         if (PmpAllows(pa & ~PageMask, MemoryRegion.PageSize, type, mode)) cacheable = true;
         // Every byte of the access must lie in the matching entry: a partial match fails (3.7.1.4).
@@ -379,17 +447,18 @@ public sealed unsafe partial class Hart
     private const ulong PpnMask = (1UL << 44) - 1;
 
     /// <summary>The Sv39 walk, reported to an observer that asks for page walks (the trace log's mmu events).</summary>
-    private bool WalkSv39(ulong va, AccessType type, PrivilegeMode mode, out ulong pa)
+    private bool WalkSv39(ulong va, AccessType type, PrivilegeMode mode, out ulong pa, out bool readableByMxrOnly)
     {
-        bool ok = WalkSv39Steps(va, type, mode, out pa);
+        bool ok = WalkSv39Steps(va, type, mode, out pa, out readableByMxrOnly);
         (Observer as IPageWalkObserver)?.PageWalk(this, va, type, mode, pa, ok ? null : _pendingCause);
         return ok;
     }
 
     /// <summary>The Sv39 walk of privileged spec 4.3.2, with hardware A/D updates (as QEMU does).</summary>
-    private bool WalkSv39Steps(ulong va, AccessType type, PrivilegeMode mode, out ulong pa)
+    private bool WalkSv39Steps(ulong va, AccessType type, PrivilegeMode mode, out ulong pa, out bool readableByMxrOnly)
     {
         pa = 0;
+        readableByMxrOnly = false;
         // Bits 63:39 must equal bit 38 (4.4.1), else a page fault.
         if (((long)va << 25 >> 25) != (long)va) return Raise(PageFault(type), va);
     restart:
@@ -427,6 +496,7 @@ public sealed unsafe partial class Hart
                 _ => (pte & PteW) != 0,
             };
             if (!allowed) return Raise(PageFault(type), va);
+            readableByMxrOnly = type == AccessType.Load && (pte & PteR) == 0;
             ulong levelMask = (1UL << (9 * level)) - 1;
             if ((ppn & levelMask) != 0) return Raise(PageFault(type), va); // misaligned superpage
             ulong newPte = pte | PteA | (type == AccessType.Store ? PteD : 0);

@@ -88,8 +88,6 @@ public sealed partial class Hart
             ulong s = _mstatus;
             s = (s & MIE) != 0 ? s | MPIE : s & ~MPIE;
             s = (s & ~MPP) | ((ulong)from << MppShift);
-            // With MPRV set, M-mode's data accesses translate as MPP's mode: a new MPP makes them stale.
-            if ((s & MPRV) != 0 && ((s ^ _mstatus) & MPP) != 0) FlushDataTlb();
             _mstatus = s & ~MIE;
             handler = VectorTarget(_mtvec, isInterrupt, cause);
             SetMode(PrivilegeMode.Machine);
@@ -103,11 +101,14 @@ public sealed partial class Hart
     private static ulong VectorTarget(ulong tvec, bool isInterrupt, ulong cause) =>
         (tvec & 3) == 1 && isInterrupt ? (tvec & ~3UL) + 4 * cause : tvec & ~3UL;
 
-    /// <summary>Change privilege: switch to that mode's TLB set (Hart.Memory.cs), no flush.</summary>
+    /// <summary>
+    /// Change privilege, after mstatus took its new value: switch to the TLB sets of the new mode and of its
+    /// DataMode (Hart.Memory.cs), no flush.
+    /// </summary>
     private void SetMode(PrivilegeMode mode)
     {
-        if (mode != _priv) SelectTlbSet(mode);
         _priv = mode;
+        SelectTlbSets();
     }
 
     /// <summary>The highest-priority interrupt that is pending, enabled and allowed in the current mode, or -1 (3.1.9).</summary>
@@ -149,8 +150,6 @@ public sealed partial class Hart
         s |= MPIE;
         s &= ~MPP; // MPP = U (least-privileged supported mode)
         if (to != PrivilegeMode.Machine) s &= ~MPRV;
-        // With MPRV set, M-mode's data accesses were translated as MPP's mode, which this changes.
-        if ((_mstatus & MPRV) != 0) FlushDataTlb();
         _mstatus = s;
         var from = _priv;
         SetMode(to);
@@ -170,7 +169,6 @@ public sealed partial class Hart
         s |= SPIE;
         s &= ~SPP;
         s &= ~MPRV; // the new mode is below M
-        if ((_mstatus & MPRV) != 0) FlushDataTlb(); // M-mode's MPRV translations are gone with it
         _mstatus = s;
         var from = _priv;
         SetMode(to);

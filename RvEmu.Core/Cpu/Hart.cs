@@ -31,7 +31,7 @@ public sealed unsafe partial class Hart : IDisposable
         _x = (ulong*)Unsafe.AsPointer(ref _xStore[0]);
         _f = (ulong*)Unsafe.AsPointer(ref _fStore[0]);
         _tlbBase = (TlbEntry*)NativeMemory.AllocZeroed((nuint)(TlbSets * TlbSetStride * sizeof(TlbEntry)));
-        SelectTlbSet(PrivilegeMode.Machine);
+        SelectTlbSets();
         _bus.Reservations.Register(hartId);
         _bus.AttachHart(this);
         Reset(0x1000);
@@ -86,7 +86,7 @@ public sealed unsafe partial class Hart : IDisposable
         _pc = resetVector;
         _priv = PrivilegeMode.Machine;
         ResetCsrs();
-        SelectTlbSet(_priv);
+        SelectAddressSpace(_satp);
         ResetTriggers();
         FlushTlb();
         _bus.Reservations.Clear(HartId);

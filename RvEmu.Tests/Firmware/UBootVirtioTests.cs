@@ -26,7 +26,10 @@ public sealed class UBootVirtioTests
     }
 
     [TearDown]
-    public void TearDown() => Directory.Delete(_dir, recursive: true);
+    public void TearDown()
+    {
+        if (_dir is not null) Directory.Delete(_dir, recursive: true); // null when SetUp ignored the test
+    }
 
     private static string Tool(string file, params string[] args)
     {
