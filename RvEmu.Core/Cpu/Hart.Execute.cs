@@ -292,6 +292,73 @@ public sealed unsafe partial class Hart
                     if (!Store64(x[d.Rs1] + (ulong)d.Imm, x[d.Rs2], _chunkOrigin - budget)) goto trap;
                     x = _x;
                     if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Sd;
+                case Op.XorThenAndi:
+                    x[d.Rd] = x[d.Rs1] ^ x[d.Rs2];
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Andi;
+                case Op.XorThenSlli:
+                    x[d.Rd] = x[d.Rs1] ^ x[d.Rs2];
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Slli;
+                case Op.AndiThenSrli:
+                    x[d.Rd] = x[d.Rs1] & (ulong)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Srli;
+                case Op.AndiThenAdd:
+                    x[d.Rd] = x[d.Rs1] & (ulong)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Add;
+                case Op.SrliThenAndi:
+                    x[d.Rd] = x[d.Rs1] >> (int)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Andi;
+                case Op.SlliThenSrli:
+                    x[d.Rd] = x[d.Rs1] << (int)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Srli;
+                case Op.AddiThenAddi:
+                    x[d.Rd] = x[d.Rs1] + (ulong)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Addi;
+                case Op.AddThenAdd:
+                    x[d.Rd] = x[d.Rs1] + x[d.Rs2];
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Add;
+                case Op.AddiThenMulw:
+                    x[d.Rd] = x[d.Rs1] + (ulong)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Mulw;
+                case Op.OriThenMul:
+                    x[d.Rd] = x[d.Rs1] | (ulong)(long)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Mul;
+                case Op.AddThenLd:
+                    x[d.Rd] = x[d.Rs1] + x[d.Rs2];
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Ld;
+                case Op.AddThenJalr:
+                    x[d.Rd] = x[d.Rs1] + x[d.Rs2];
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Jalr;
+                case Op.AddiThenJalr:
+                    x[d.Rd] = x[d.Rs1] + (ulong)d.Imm;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Jalr;
+                case Op.MulThenJalr:
+                    x[d.Rd] = x[d.Rs1] * x[d.Rs2];
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Jalr;
+                case Op.LhThenLh:
+                    if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap;
+                    x = _x;
+                    x[d.Rd] = (ulong)(short)v;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Lh;
+                case Op.LhThenAddi:
+                    if (!Load16(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap;
+                    x = _x;
+                    x[d.Rd] = (ulong)(short)v;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Addi;
+                case Op.LdThenAdd:
+                    if (!Load64(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap;
+                    x = _x;
+                    x[d.Rd] = v;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Add;
+                case Op.LdThenBeq:
+                    if (!Load64(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap;
+                    x = _x;
+                    x[d.Rd] = v;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Beq;
+                case Op.LwThenBlt:
+                    if (!Load32(x[d.Rs1] + (ulong)d.Imm, out v, _chunkOrigin - budget)) goto trap;
+                    x = _x;
+                    x[d.Rd] = (ulong)(int)v;
+                    if (budget == 0) break; budget--; pc += d.Length; d = ref Unsafe.Add(ref d, 1); goto case Op.Blt;
 
                 // ---- RV64I ----
                 case Op.Lui: x[d.Rd] = (ulong)d.Imm; break;

@@ -66,6 +66,15 @@ public enum Op : ushort
     LuiThenAddi, LuiThenAddiw, AuipcThenAddi, AuipcThenJalr,
     // Saving and restoring registers (function prologues and epilogues).
     LdThenLd, SdThenSd,
+    // Two ALU instructions (a CRC's xor, mask and shift, bit-field extraction, index arithmetic).
+    XorThenAndi, XorThenSlli, AndiThenSrli, AndiThenAdd, SrliThenAndi, SlliThenSrli, AddiThenAddi, AddThenAdd,
+    AddiThenMulw, OriThenMul,
+    // An address, then the load it is for.
+    AddThenLd,
+    // A return value, then the return; an address, then the indirect call.
+    AddThenJalr, AddiThenJalr, MulThenJalr,
+    // A load, then what uses it (a matrix's operands, a list's next pointer tested, a loaded bound).
+    LhThenLh, LhThenAddi, LdThenAdd, LdThenBeq, LwThenBlt,
 }
 
 /// <summary>Classes of <see cref="Op"/> that more than one part of the hart needs.</summary>

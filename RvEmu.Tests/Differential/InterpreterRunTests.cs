@@ -72,6 +72,28 @@ public sealed class InterpreterRunTests
         Pair(Jit.Asm.I(2, A1, 7, T3, 0x13), 1, T3, 0);                            // andi + bne
         Pair(Jit.Asm.I(1, A1, 5, T3, 0x13), 0, T3, 0);                            // srli + beq
         Pair(Jit.Asm.I(3, A4, 5, T3, 0x1b), 0, T3, 0);                            // srliw + beq
+        uint Xor(int rd, int rs1, int rs2) => Jit.Asm.R(0, rs2, rs1, 4, rd, 0x33);
+        uint Andi(int rd, int rs1, int imm) => Jit.Asm.I(imm, rs1, 7, rd, 0x13);
+        uint Slli(int rd, int rs1, int sh) => Jit.Asm.I(sh, rs1, 1, rd, 0x13);
+        uint Srli(int rd, int rs1, int sh) => Jit.Asm.I(sh, rs1, 5, rd, 0x13);
+        uint Jalr(int rd, int rs1) => Jit.Asm.I(0, rs1, 0, rd, 0x67);
+        a.Word(Xor(T3, A1, A4)).Word(Andi(T3, T3, 0x5f));                         // xor + andi
+        a.Word(Xor(T3, T3, A2)).Word(Slli(T3, T3, 7));                            // xor + slli
+        a.Word(Andi(T3, T3, 0x3f0)).Word(Srli(T3, T3, 2));                        // andi + srli
+        a.Word(Andi(A3, A1, 6)).Add_(A3, A3, T3);                                 // andi + add
+        a.Word(Srli(T4, A3, 1)).Word(Andi(T4, T4, 0x55));                         // srli + andi
+        a.Word(Slli(T4, T4, 40)).Word(Srli(T4, T4, 33));                          // slli + srli
+        a.Addi_(A3, A3, 9).Addi_(A3, A3, -2);                                     // addi + addi
+        a.Add_(T4, T4, A3).Add_(T4, T4, T4);                                      // add + add
+        a.Addi_(T3, A1, -3).Word(Jit.Asm.R(1, T4, T3, 0, T3, 0x3b));              // addi + mulw
+        a.Word(Jit.Asm.I(0x35, A3, 6, T3, 0x13)).Word(Jit.Asm.R(1, T4, T3, 0, T4, 0x33)); // ori + mul
+        int at = a.Here;
+        a.La(T4, at + 20).Add_(T4, T4, 0).Word(Jalr(Jit.Asm.Ra, T4)).Addi_(A5, A5, 1000); // add + jalr: skips one
+        at = a.Here;
+        a.La(T4, at + 16).Addi_(T4, T4, 4).Word(Jalr(Jit.Asm.Ra, T4)).Addi_(A5, A5, 1000); // addi + jalr: skips one
+        a.Li(T1, 1);
+        at = a.Here;
+        a.La(T4, at + 20).Word(Jit.Asm.R(1, T1, T4, 0, T4, 0x33)).Word(Jalr(0, T4)).Addi_(A5, A5, 1000); // mul + jalr
         a.Word(Jit.Asm.Lui(T4, 0x12345)).Addi_(T4, T4, 0x678);                    // lui + addi
         a.Word(Jit.Asm.Lui(T4, 0x80000)).Word(Addiw(T4, T4, -1));                 // lui + addiw
         a.Word(Jit.Asm.Auipc(T4, 0)).Addi_(T4, T4, 16);                           // auipc + addi
@@ -80,6 +102,14 @@ public sealed class InterpreterRunTests
         a.La(S1, 0x1000);                                                          // a data page
         a.Sd(A0, S1, 0).Sd(A1, S1, 8).Sd(A4, S1, 16);                              // sd + sd (and one more)
         a.Ld(T0, S1, 8).Ld(T1, S1, 16);                                            // ld + ld
+        uint Lh(int rd, int rs1, int imm) => Jit.Asm.I(imm, rs1, 1, rd, 0x03);
+        a.Word(Lh(T0, S1, 8)).Word(Lh(T1, S1, 16));                               // lh + lh
+        a.Word(Lh(T0, S1, 0)).Addi_(T0, T0, 3);                                   // lh + addi
+        a.Ld(T1, S1, 16).Add_(T1, T1, T0);                                        // ld + add
+        a.Add_(T3, S1, 0).Ld(T4, T3, 8);                                          // add + ld
+        a.Ld(T0, S1, 0).Word(Jit.Asm.B(8, A0, T0, 0)).Addi_(A5, A5, 1);           // ld + beq, taken
+        a.Ld(T0, S1, 8).Word(Jit.Asm.B(8, 0, T0, 0)).Addi_(A5, A5, 1);            // ld + beq, not taken
+        a.Word(Jit.Asm.I(8, S1, 2, T0, 0x03)).Word(Jit.Asm.B(8, A2, T0, 4)).Addi_(A5, A5, 1); // lw + blt
         a.Li(A2, 0x10).Ld(T0, S1, 0).Ld(T1, A2, 0);                                // ld + ld, the second faults
         while (a.Here < 0x1000) a.Word(0x00000013);
         a.Word(0).Word(0).Word(0).Word(0).Word(0).Word(0);
