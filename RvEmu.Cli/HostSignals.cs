@@ -86,8 +86,14 @@ internal sealed class HostSignals : IDisposable
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
         Console.Error.WriteLine($"rvemu: {name} during shutdown: exiting at once");
-        Environment.Exit(128 + number);
+        // Not Environment.Exit: the runtime's own shutdown runs first (ProcessExit handlers, flushing), which is
+        // what the user is cutting short, and may wait on the very thread that keeps the first stop from ending.
+        // The disk images need nothing: every completed guest write is already in the file.
+        ExitNow(128 + number);
     }
+
+    [DllImport("libc", EntryPoint = "_exit")]
+    private static extern void ExitNow(int status);
 
     public void Dispose()
     {
