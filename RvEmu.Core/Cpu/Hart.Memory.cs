@@ -40,7 +40,8 @@ public sealed unsafe partial class Hart
     // "nor does it imply any invalidation of address-translation caches"); keying on the root as well as the
     // ASID keeps an OS that gives every address space ASID 0 exact too. QEMU and Spike flush on every satp
     // write; Linux, which uses ASIDs when satp has them (16 bits here), then keeps its processes' translations
-    // across context switches. sfence.vma and PMP changes flush every group.
+    // across context switches. SFENCE.VMA empties every set, or one ASID's (rs2), or one page in every set (rs1);
+    // PMP changes empty every set.
     private const int TlbAddressSpaces = 4;
     /// <summary>Regimes of an address space: U, S, S with SUM.</summary>
     private const int RegimesPerSpace = 3;

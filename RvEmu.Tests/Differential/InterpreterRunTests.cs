@@ -77,7 +77,9 @@ public sealed class InterpreterRunTests
         uint Slli(int rd, int rs1, int sh) => Jit.Asm.I(sh, rs1, 1, rd, 0x13);
         uint Srli(int rd, int rs1, int sh) => Jit.Asm.I(sh, rs1, 5, rd, 0x13);
         uint Jalr(int rd, int rs1) => Jit.Asm.I(0, rs1, 0, rd, 0x67);
-        a.Word(Xor(T3, A1, A4)).Word(Andi(T3, T3, 0x5f));                         // xor + andi
+        // Each result reaches a5, which lives to the end, so that a pair computing it wrongly shows.
+        a.Li(T4, 0x7f0f0);
+        a.Word(Xor(T3, A1, T4)).Word(Andi(T3, T3, 0x5f0)).Add_(A5, A5, T3);        // xor + andi
         a.Word(Xor(T3, T3, A2)).Word(Slli(T3, T3, 7));                            // xor + slli
         a.Word(Andi(T3, T3, 0x3f0)).Word(Srli(T3, T3, 2));                        // andi + srli
         a.Word(Andi(A3, A1, 6)).Add_(A3, A3, T3);                                 // andi + add
@@ -85,8 +87,8 @@ public sealed class InterpreterRunTests
         a.Word(Slli(T4, T4, 40)).Word(Srli(T4, T4, 33));                          // slli + srli
         a.Addi_(A3, A3, 9).Addi_(A3, A3, -2);                                     // addi + addi
         a.Add_(T4, T4, A3).Add_(T4, T4, T4);                                      // add + add
-        a.Addi_(T3, A1, -3).Word(Jit.Asm.R(1, T4, T3, 0, T3, 0x3b));              // addi + mulw
-        a.Word(Jit.Asm.I(0x35, A3, 6, T3, 0x13)).Word(Jit.Asm.R(1, T4, T3, 0, T4, 0x33)); // ori + mul
+        a.Addi_(T3, A1, -3).Word(Jit.Asm.R(1, T4, T3, 0, T3, 0x3b)).Add_(A5, A5, T3); // addi + mulw
+        a.Word(Jit.Asm.I(0x35, A3, 6, T3, 0x13)).Word(Jit.Asm.R(1, T4, T3, 0, T4, 0x33)).Add_(A5, A5, T4); // ori + mul
         int at = a.Here;
         a.La(T4, at + 20).Add_(T4, T4, 0).Word(Jalr(Jit.Asm.Ra, T4)).Addi_(A5, A5, 1000); // add + jalr: skips one
         at = a.Here;
