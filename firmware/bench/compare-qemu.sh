@@ -7,14 +7,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-5}
-# RvEmu as a user installs it: published ReadyToRun (precompiled, so .NET start-up is ~0.1 s instead of ~0.17 s).
-# RVEMU=path/to/rvemu measures another build instead.
+# RvEmu as a user installs it for speed (publish-rvemu.sh: precompiled, so .NET start-up is ~0.13 s instead of
+# ~0.25 s from `dotnet build`). RVEMU=path/to/rvemu measures another build instead.
 if [ -z "${RVEMU:-}" ]; then
-    out="$root/RvEmu.Cli/bin/Release/r2r"
-    echo "compare-qemu: publishing RvEmu (ReadyToRun) to $out" >&2
-    dotnet publish "$root/RvEmu.Cli" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$out" -v q >/dev/null \
-        || { echo "compare-qemu: dotnet publish failed" >&2; exit 1; }
-    RVEMU="$out/rvemu"
+    RVEMU=$("$root/firmware/bench/publish-rvemu.sh")
 fi
 command -v qemu-system-riscv64 >/dev/null || { echo "compare-qemu: qemu-system-riscv64 is missing (apt-get install qemu-system-misc)" >&2; exit 1; }
 

@@ -6,7 +6,7 @@ seconds from start to the shell prompt, and seconds for a CPU-bound userland job
 usage: firmware/linux/measure.py [--rvemu-only] [--bios default|PATH] [--runs N]
 With --runs N, N paired rounds (RvEmu then QEMU, so both see the same load on this shared machine), then
 the medians and their ratio. Needs firmware/linux/build.sh to have run. RvEmu is measured as a user installs
-it: published ReadyToRun into RvEmu.Cli/bin/Release/r2r, as firmware/bench/compare-qemu.sh does (the
+it: published precompiled by firmware/bench/publish-rvemu.sh, as compare-qemu.sh does (the
 `dotnet build` output runs its first second in the .NET JIT's unoptimised tier); RVEMU=path/to/rvemu
 measures another build.
 """
@@ -104,12 +104,8 @@ def main():
     bios = sys.argv[sys.argv.index("--bios") + 1] if "--bios" in sys.argv else "default"
     rvemu = os.environ.get("RVEMU")
     if not rvemu:
-        r2r = os.path.join(ROOT, "RvEmu.Cli", "bin", "Release", "r2r")
-        print(f"measure: publishing RvEmu (ReadyToRun) to {r2r}", file=sys.stderr)
-        subprocess.run(["dotnet", "publish", os.path.join(ROOT, "RvEmu.Cli"), "-c", "Release", "-r", "linux-x64",
-                        "--self-contained", "false", "-p:PublishReadyToRun=true", "-o", r2r, "-v", "q"],
-                       check=True, stdout=subprocess.DEVNULL)
-        rvemu = os.path.join(r2r, "rvemu")
+        rvemu = subprocess.run([os.path.join(ROOT, "firmware", "bench", "publish-rvemu.sh")],
+                               check=True, stdout=subprocess.PIPE, text=True).stdout.strip()
     runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 1
     # RVEMU_ARGS: extra rvemu options, e.g. "--jit off" or "--log-level debug" (which prints the JIT's statistics).
     extra = os.environ.get("RVEMU_ARGS", "").split()
