@@ -645,8 +645,9 @@ public sealed unsafe partial class Hart
     /// the write made one deliverable, and the interrupt is taken before the next instruction, as the
     /// privileged spec requires of an enabling write (3.1.6.1, 3.1.9).</item>
     /// </list>
-    /// Translation changes through mstatus (MPRV, MPP, SUM, MXR) flush the load/store TLBs or switch their set in
-    /// the write itself, and loads and stores (interpreted or compiled) look the TLB up every time, so they need
+    /// Translation changes through mstatus (MPRV, MPP, SUM) switch the load/store TLB set in the write itself (MXR
+    /// needs nothing, see Translate), and loads and stores (interpreted, or compiled, which take the hart's set
+    /// again after every CSR instruction) look the TLB up every time, so they need
     /// no chunk end; nor do the trap registers, scratch registers, fcsr, the counter-enable and delegation
     /// registers, which are read when they are used.
     /// </summary>
