@@ -460,6 +460,20 @@ internal sealed class RandomProgram
         if (f3 == 4) f3 = 2;
         // Reads only, now and then, of counters that are equal on both machines (mhartid; misa differs: QEMU has H).
         if (_rng.Next(8) == 0) { Emit32(Csr(2, DestReg(), 0, 0xf14)); return; }
+        if (csr == 0x180 && f3 < 5)
+        {
+            // satp (M-mode bodies): QEMU's CPU implements Sv48 and Sv57 besides Sv39, RvEmu Sv39 only, so a write of
+            // MODE 9 or 10 is taken by one and ignored by the other, both legally (which modes exist is the
+            // implementation's choice, privileged spec 4.1.11; seed 3126 found it). The value written has MODE bits
+            // 1:0 cleared: MODE 0 and 8, which both take, or 4 and 12, which both ignore.
+            int source = AnyReg();
+            Emit32(I(0x13, Temp, 0, 0, 3));            // addi x29, x0, 3
+            Emit32(I(0x13, Temp, 1, Temp, 60));        // slli x29, x29, 60
+            Emit32(I(0x13, Temp, 4, Temp, -1));        // xori x29, x29, -1
+            Emit32(R(0x33, Temp, 7, Temp, source, 0)); // and x29, x29, source
+            Emit32(Csr(f3, DestReg(), Temp, csr));
+            return;
+        }
         Emit32(Csr(f3, DestReg(), f3 >= 5 ? _rng.Next(32) : AnyReg(), csr));
     }
 
