@@ -418,12 +418,12 @@ public sealed unsafe partial class Hart
     {
         cacheable = false;
         pa = va;
+        bool readableByMxrOnly = false;
         if (mode != PrivilegeMode.Machine && (_satp >> 60) == 8)
         {
-            if (!WalkSv39(va, type, mode, out pa, out bool readableByMxrOnly)) return false;
-            if (readableByMxrOnly) return PmpAllows(pa, (ulong)size, type, mode) || Raise(AccessFault(type), va);
+            if (!WalkSv39(va, type, mode, out pa, out readableByMxrOnly)) return false;
         }
-        if (PmpAllows(pa & ~PageMask, MemoryRegion.PageSize, type, mode)) cacheable = true;
+        if (PmpAllows(pa & ~PageMask, MemoryRegion.PageSize, type, mode)) cacheable = !readableByMxrOnly;
         // Every byte of the access must lie in the matching entry: a partial match fails (3.7.1.4).
         else if (!PmpAllows(pa, (ulong)size, type, mode)) return Raise(AccessFault(type), va);
         return true;
